@@ -1,0 +1,107 @@
+//! Operators that group, order or deduplicate records by a key.
+
+use std::hash::Hash;
+use std::sync::Arc;
+
+use wayang_core::operators::{
+    Distinct, DistinctFns, GroupBy, GroupByFns, Operator, ReduceBy, ReduceByFns, Sort, SortFns,
+};
+use wayang_core::{Data, DataType};
+
+use super::DataQuanta;
+
+impl<T: Data> DataQuanta<T> {
+    /// Combines all records with equal keys into one with `reduce`, which must
+    /// be associative and commutative (partial results may be combined in any
+    /// order). Output order is not defined across platforms.
+    ///
+    /// ```
+    /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let out = plan
+    ///     .read_collection(vec![("a", 1), ("b", 2), ("a", 3)])
+    ///     .reduce_by_key(|(k, _)| *k, |(k, x), (_, y)| (k, x + y))
+    ///     .collect();
+    /// plan.execute(&ctx)?;
+    /// assert_eq!(out.take()?, [("a", 4), ("b", 2)]);
+    /// # Ok::<(), wayang_core::Error>(())
+    /// ```
+    pub fn reduce_by_key<K>(
+        &self,
+        key: impl Fn(&T) -> K + Send + Sync + 'static,
+        reduce: impl Fn(T, T) -> T + Send + Sync + 'static,
+    ) -> DataQuanta<T>
+    where
+        K: Hash + Eq + Send + 'static,
+    {
+        let kernel = Arc::new(ReduceByFns::new(key, reduce));
+        let data_type = DataType::of::<T>();
+        self.then(Operator::ReduceBy(ReduceBy { kernel, data_type }), &[])
+    }
+
+    /// Groups records by key into `(key, records)`; records keep their input
+    /// order within a group.
+    ///
+    /// ```
+    /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let out = plan.read_collection(vec![1, 2, 3, 4]).group_by_key(|x| x % 2).collect();
+    /// plan.execute(&ctx)?;
+    /// assert_eq!(out.take()?, [(1, vec![1, 3]), (0, vec![2, 4])]);
+    /// # Ok::<(), wayang_core::Error>(())
+    /// ```
+    pub fn group_by_key<K>(
+        &self,
+        key: impl Fn(&T) -> K + Send + Sync + 'static,
+    ) -> DataQuanta<(K, Vec<T>)>
+    where
+        K: Data + Hash + Eq,
+    {
+        self.then(
+            Operator::GroupBy(GroupBy {
+                kernel: Arc::new(GroupByFns::new(key)),
+                input_type: DataType::of::<T>(),
+                output_type: DataType::of::<(K, Vec<T>)>(),
+            }),
+            &[],
+        )
+    }
+
+    /// Orders records by `key`, ascending (wrap the key in
+    /// `std::cmp::Reverse` for descending); equal keys keep input order.
+    ///
+    /// ```
+    /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let out = plan.read_collection(vec!["ccc", "a", "bb"]).sort_by(|s| s.len()).collect();
+    /// plan.execute(&ctx)?;
+    /// assert_eq!(out.take()?, ["a", "bb", "ccc"]);
+    /// # Ok::<(), wayang_core::Error>(())
+    /// ```
+    pub fn sort_by<K: Ord + 'static>(
+        &self,
+        key: impl Fn(&T) -> K + Send + Sync + 'static,
+    ) -> DataQuanta<T> {
+        let kernel = Arc::new(SortFns::new(key));
+        let data_type = DataType::of::<T>();
+        self.then(Operator::Sort(Sort { kernel, data_type }), &[])
+    }
+}
+
+impl<T: Data + Hash + Eq> DataQuanta<T> {
+    /// Removes duplicate records.
+    ///
+    /// ```
+    /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let out = plan.read_collection(vec![2, 1, 2, 2, 1]).distinct().collect();
+    /// plan.execute(&ctx)?;
+    /// assert_eq!(out.take()?, [2, 1]);
+    /// # Ok::<(), wayang_core::Error>(())
+    /// ```
+    pub fn distinct(&self) -> DataQuanta<T> {
+        let kernel = Arc::new(DistinctFns::<T>::new());
+        let data_type = DataType::of::<T>();
+        self.then(Operator::Distinct(Distinct { kernel, data_type }), &[])
+    }
+}

@@ -1,0 +1,393 @@
+//! Type-erased containers for the records that flow between operators.
+//!
+//! Plans are built from typed closures but stored and executed without
+//! generics, so the records travel in erased containers. Erasure happens at the
+//! level of a whole stream ([`AnyIter`]) or a whole materialised collection
+//! ([`AnyVec`]): typed code downcasts a container once and then runs over every
+//! record without any further dynamic type checks.
+
+use std::any::{type_name, Any};
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::job::{Instrumented, OperatorProbe};
+use crate::operators::sample::{reservoir, SplitMix64};
+
+/// What a record type must offer to flow through a plan: it can be cloned
+/// (a collection consumed twice hands out copies), sent and shared between
+/// threads (partitions run in parallel), and owns its data.
+pub trait Data: Clone + Send + Sync + 'static {}
+
+impl<T: Clone + Send + Sync + 'static> Data for T {}
+
+/// A boxed stream of records, the unit that narrow operators transform.
+pub type BoxIter<T> = Box<dyn Iterator<Item = T> + Send>;
+
+/// A stream of records of some [`Data`] type, erased.
+pub struct AnyIter {
+    type_name: &'static str,
+    inner: Box<dyn Any + Send>,
+}
+
+impl AnyIter {
+    /// Erases a typed stream.
+    pub fn new<T: Data>(iter: impl Iterator<Item = T> + Send + 'static) -> Self {
+        Self::from_boxed::<T>(Box::new(iter))
+    }
+
+    /// Erases an already boxed stream without boxing it again.
+    pub fn from_boxed<T: Data>(iter: BoxIter<T>) -> Self {
+        AnyIter {
+            type_name: type_name::<T>(),
+            inner: Box::new(iter),
+        }
+    }
+
+    /// The name of the record type.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// Recovers the typed stream; a mismatch is a bug in the plan's wiring.
+    pub fn downcast<T: Data>(self) -> Result<BoxIter<T>> {
+        let found = self.type_name;
+        self.inner
+            .downcast::<BoxIter<T>>()
+            .map(|boxed| *boxed)
+            .map_err(|_| type_mismatch("stream", type_name::<T>(), found))
+    }
+}
+
+impl fmt::Debug for AnyIter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AnyIter<{}>", self.type_name)
+    }
+}
+
+/// A materialised, immutable collection of records of some [`Data`] type,
+/// erased. Cloning it is cheap (the records are shared).
+#[derive(Clone)]
+pub struct AnyVec {
+    type_name: &'static str,
+    len: usize,
+    inner: Arc<dyn Any + Send + Sync>,
+}
+
+impl AnyVec {
+    /// Erases a vector.
+    pub fn new<T: Data>(records: Vec<T>) -> Self {
+        Self::from_arc(Arc::new(records))
+    }
+
+    /// Erases a shared vector.
+    pub fn from_arc<T: Data>(records: Arc<Vec<T>>) -> Self {
+        AnyVec {
+            type_name: type_name::<T>(),
+            len: records.len(),
+            inner: records,
+        }
+    }
+
+    /// The number of records.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The name of the record type.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// Recovers the typed, shared vector.
+    pub fn downcast<T: Data>(self) -> Result<Arc<Vec<T>>> {
+        let found = self.type_name;
+        self.inner
+            .downcast::<Vec<T>>()
+            .map_err(|_| type_mismatch("collection", type_name::<T>(), found))
+    }
+
+    /// Recovers the records as an owned vector: without copying when this is
+    /// the only handle, by cloning each record otherwise.
+    pub fn into_vec<T: Data>(self) -> Result<Vec<T>> {
+        let shared = self.downcast::<T>()?;
+        Ok(Arc::try_unwrap(shared).unwrap_or_else(|shared| shared.as_ref().clone()))
+    }
+
+    /// Streams the records: moved out when this is the only handle, cloned
+    /// one at a time otherwise (so a shared collection is never copied whole).
+    pub fn into_iter<T: Data>(self) -> Result<BoxIter<T>> {
+        let shared = self.downcast::<T>()?;
+        Ok(match Arc::try_unwrap(shared) {
+            Ok(owned) => Box::new(owned.into_iter()),
+            Err(shared) => Box::new(SharedIter {
+                records: shared,
+                next: 0,
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for AnyVec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AnyVec<{}>[{}]", self.type_name, self.len)
+    }
+}
+
+struct SharedIter<T> {
+    records: Arc<Vec<T>>,
+    next: usize,
+}
+
+impl<T: Clone> Iterator for SharedIter<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        let record = self.records.get(self.next)?.clone();
+        self.next += 1;
+        Some(record)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.records.len() - self.next;
+        (left, Some(left))
+    }
+}
+
+fn type_mismatch(container: &str, expected: &str, found: &str) -> Error {
+    Error::internal(format!(
+        "{container} of {found} was handed to code expecting {expected}"
+    ))
+}
+
+/// The record type of an operator's output, with the few typed operations the
+/// framework needs on containers of it (collecting, splitting, concatenating,
+/// sampling) so that channels can be converted without knowing the type.
+#[derive(Clone)]
+pub struct DataType {
+    ops: Arc<dyn ErasedOps>,
+}
+
+impl DataType {
+    /// The data type of `T`.
+    pub fn of<T: Data>() -> Self {
+        DataType {
+            ops: Arc::new(TypedOps::<T>(std::marker::PhantomData)),
+        }
+    }
+
+    /// The Rust name of the record type.
+    pub fn name(&self) -> &'static str {
+        self.ops.name()
+    }
+
+    /// Materialises a stream.
+    pub fn collect(&self, iter: AnyIter) -> Result<AnyVec> {
+        self.ops.collect(iter)
+    }
+
+    /// Streams a collection.
+    pub fn iter(&self, records: AnyVec) -> Result<AnyIter> {
+        self.ops.iter(records)
+    }
+
+    /// Concatenates streams one after the other.
+    pub fn chain(&self, iters: Vec<AnyIter>) -> Result<AnyIter> {
+        self.ops.chain(iters)
+    }
+
+    /// An empty stream.
+    pub fn empty(&self) -> AnyIter {
+        self.ops.empty()
+    }
+
+    /// Splits a collection into `parts` slices of nearly equal size, in order.
+    pub fn split(&self, records: AnyVec, parts: usize) -> Result<Vec<AnyVec>> {
+        self.ops.split(records, parts)
+    }
+
+    /// Concatenates collections in order.
+    pub fn concat(&self, parts: Vec<AnyVec>) -> Result<AnyVec> {
+        self.ops.concat(parts)
+    }
+
+    /// A stream of one `u64`: the number of records of `iter`, counted lazily.
+    pub fn count(&self, iter: AnyIter) -> Result<AnyIter> {
+        self.ops.count(iter)
+    }
+
+    /// A uniform random sample of `size` records, drawn lazily.
+    pub fn sample(&self, iter: AnyIter, size: usize, rng: SplitMix64) -> Result<AnyIter> {
+        self.ops.sample(iter, size, rng)
+    }
+
+    /// Wraps an operator's output stream so that it is counted, timed and
+    /// guarded by `probe` (see [`crate::job::Instrumented`]).
+    pub fn instrument(&self, iter: AnyIter, probe: Arc<OperatorProbe>) -> Result<AnyIter> {
+        self.ops.instrument(iter, probe)
+    }
+}
+
+impl fmt::Debug for DataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq for DataType {
+    fn eq(&self, other: &Self) -> bool {
+        self.ops.record_type_id() == other.ops.record_type_id()
+    }
+}
+
+trait ErasedOps: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn record_type_id(&self) -> std::any::TypeId;
+    fn collect(&self, iter: AnyIter) -> Result<AnyVec>;
+    fn iter(&self, records: AnyVec) -> Result<AnyIter>;
+    fn chain(&self, iters: Vec<AnyIter>) -> Result<AnyIter>;
+    fn empty(&self) -> AnyIter;
+    fn split(&self, records: AnyVec, parts: usize) -> Result<Vec<AnyVec>>;
+    fn concat(&self, parts: Vec<AnyVec>) -> Result<AnyVec>;
+    fn count(&self, iter: AnyIter) -> Result<AnyIter>;
+    fn sample(&self, iter: AnyIter, size: usize, rng: SplitMix64) -> Result<AnyIter>;
+    fn instrument(&self, iter: AnyIter, probe: Arc<OperatorProbe>) -> Result<AnyIter>;
+}
+
+struct TypedOps<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T: Data> ErasedOps for TypedOps<T> {
+    fn name(&self) -> &'static str {
+        type_name::<T>()
+    }
+
+    fn record_type_id(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
+    }
+
+    fn collect(&self, iter: AnyIter) -> Result<AnyVec> {
+        Ok(AnyVec::new(iter.downcast::<T>()?.collect::<Vec<T>>()))
+    }
+
+    fn iter(&self, records: AnyVec) -> Result<AnyIter> {
+        Ok(AnyIter::from_boxed(records.into_iter::<T>()?))
+    }
+
+    fn chain(&self, iters: Vec<AnyIter>) -> Result<AnyIter> {
+        let typed = iters
+            .into_iter()
+            .map(AnyIter::downcast::<T>)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(AnyIter::new(typed.into_iter().flatten()))
+    }
+
+    fn empty(&self) -> AnyIter {
+        AnyIter::new(std::iter::empty::<T>())
+    }
+
+    fn split(&self, records: AnyVec, parts: usize) -> Result<Vec<AnyVec>> {
+        let parts = parts.max(1);
+        let mut records = records.into_vec::<T>()?;
+        let base = records.len() / parts;
+        let extra = records.len() % parts;
+        // Split from the back so each split_off moves only its own slice.
+        let mut out = Vec::with_capacity(parts);
+        for index in (0..parts).rev() {
+            let size = base + usize::from(index < extra);
+            let tail = records.split_off(records.len() - size);
+            out.push(AnyVec::new(tail));
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    fn concat(&self, parts: Vec<AnyVec>) -> Result<AnyVec> {
+        let total = parts.iter().map(AnyVec::len).sum();
+        let mut all = Vec::with_capacity(total);
+        for part in parts {
+            all.extend(part.into_iter::<T>()?);
+        }
+        Ok(AnyVec::new(all))
+    }
+
+    fn count(&self, iter: AnyIter) -> Result<AnyIter> {
+        let iter = iter.downcast::<T>()?;
+        Ok(AnyIter::new(std::iter::once_with(move || {
+            iter.count() as u64
+        })))
+    }
+
+    fn sample(&self, iter: AnyIter, size: usize, mut rng: SplitMix64) -> Result<AnyIter> {
+        let iter = iter.downcast::<T>()?;
+        Ok(AnyIter::new(
+            std::iter::once_with(move || reservoir(iter, size, &mut rng)).flatten(),
+        ))
+    }
+
+    fn instrument(&self, iter: AnyIter, probe: Arc<OperatorProbe>) -> Result<AnyIter> {
+        Ok(AnyIter::new(Instrumented::new(
+            iter.downcast::<T>()?,
+            probe,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iter_round_trips_and_rejects_wrong_type() {
+        let iter = AnyIter::new(vec![1u32, 2, 3].into_iter());
+        assert_eq!(iter.type_name(), "u32");
+        let wrong = AnyIter::new(vec![1u32].into_iter()).downcast::<String>();
+        assert!(matches!(wrong, Err(Error::Internal(_))));
+        assert_eq!(
+            iter.downcast::<u32>().unwrap().collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+    }
+
+    #[test]
+    fn shared_collection_streams_copies_and_keeps_original() {
+        let all = AnyVec::new(vec!["a".to_string(), "b".to_string()]);
+        let copy = all.clone();
+        let streamed: Vec<String> = copy.into_iter().unwrap().collect();
+        assert_eq!(streamed, ["a", "b"]);
+        assert_eq!(all.into_vec::<String>().unwrap(), ["a", "b"]);
+    }
+
+    #[test]
+    fn split_and_concat_preserve_order_and_sizes() {
+        let ty = DataType::of::<u32>();
+        let parts = ty.split(AnyVec::new((0..10u32).collect()), 3).unwrap();
+        let sizes: Vec<usize> = parts.iter().map(AnyVec::len).collect();
+        assert_eq!(sizes, [4, 3, 3]);
+        let whole = ty.concat(parts).unwrap().into_vec::<u32>().unwrap();
+        assert_eq!(whole, (0..10).collect::<Vec<_>>());
+        let empty_parts = ty.split(AnyVec::new(Vec::<u32>::new()), 4).unwrap();
+        assert_eq!(empty_parts.len(), 4);
+        assert!(empty_parts.iter().all(AnyVec::is_empty));
+    }
+
+    #[test]
+    fn chain_and_collect() {
+        let ty = DataType::of::<i64>();
+        let chained = ty
+            .chain(vec![
+                AnyIter::new(0..2i64),
+                ty.empty(),
+                AnyIter::new(5..7i64),
+            ])
+            .unwrap();
+        let all = ty.collect(chained).unwrap().into_vec::<i64>().unwrap();
+        assert_eq!(all, [0, 1, 5, 6]);
+        assert_eq!(DataType::of::<i64>(), ty);
+        assert_ne!(DataType::of::<u64>(), ty);
+    }
+}

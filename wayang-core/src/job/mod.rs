@@ -1,0 +1,192 @@
+//! Running a plan: choose execution operators, wire them with channels, run
+//! the stages in dependency order, and commit sinks only if all succeeded.
+
+mod execution_plan;
+mod probe;
+mod report;
+mod task;
+
+pub use execution_plan::{ChannelId, ChannelSlot, ExecutionPlan, Stage, Task, TaskKind};
+pub use probe::{panic_message, Instrumented, JobState, OperatorLabel, OperatorProbe};
+pub use report::{JobReport, OperatorReport, StageReport};
+pub use task::{Commit, TaskContext};
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use crate::channels::Channel;
+use crate::config::Configuration;
+use crate::error::{Error, Result};
+use crate::plugin::Plugin;
+
+/// Runs an execution plan to completion.
+pub(crate) fn run(
+    plan: &ExecutionPlan,
+    plugins: &[Arc<dyn Plugin>],
+    config: &Configuration,
+) -> Result<JobReport> {
+    let started = Instant::now();
+    let job = Arc::new(JobState::default());
+    let probes: HashMap<_, _> = plan
+        .plan
+        .nodes()
+        .iter()
+        .map(|node| {
+            (
+                node.id,
+                Arc::new(OperatorProbe::new(node.label(), job.clone())),
+            )
+        })
+        .collect();
+    let commits = Mutex::new(Vec::new());
+    let mut store = ChannelStore::new(plan);
+    let mut executors: HashMap<&'static str, Box<dyn crate::platform::Executor>> = HashMap::new();
+    let mut stage_reports = Vec::with_capacity(plan.stages.len());
+
+    for stage in &plan.stages {
+        let stage_started = Instant::now();
+        let run_tasks = |state: &(dyn std::any::Any + Send + Sync),
+                         store: &mut ChannelStore|
+         -> Result<()> {
+            for &index in &stage.tasks {
+                let task = &plan.tasks[index];
+                let inputs = task
+                    .inputs
+                    .iter()
+                    .map(|&channel| store.take(channel))
+                    .collect::<Result<Vec<_>>>()?;
+                let output = match &task.kind {
+                    TaskKind::Operator { node, operator } => {
+                        let probe = probes[node].clone();
+                        let ctx = TaskContext {
+                            probe: probe.clone(),
+                            config,
+                            output_type: plan
+                                .plan
+                                .node(*node)
+                                .and_then(|n| n.operator.output_type()),
+                            commits: &commits,
+                            executor_state: state,
+                        };
+                        tracing::debug!(operator = operator.name(), node = %probe.label(), "executing");
+                        probe
+                            .guard(|| operator.execute(inputs, &ctx))
+                            .unwrap_or_else(|| {
+                                Err(job
+                                    .take_error()
+                                    .unwrap_or_else(|| Error::internal("panic not recorded")))
+                            })?
+                    }
+                    TaskKind::Conversion(conversion) => {
+                        let mut inputs = inputs;
+                        let input = inputs
+                            .pop()
+                            .ok_or_else(|| Error::internal("conversion without input"))?;
+                        match catch_unwind(AssertUnwindSafe(|| conversion.apply(input, config))) {
+                            Ok(result) => Some(result?),
+                            Err(payload) => {
+                                return Err(Error::internal(format!(
+                                    "conversion {} panicked: {}",
+                                    conversion.name,
+                                    panic_message(payload.as_ref())
+                                )))
+                            }
+                        }
+                    }
+                };
+                if job.has_failed() {
+                    return Err(job
+                        .take_error()
+                        .unwrap_or_else(|| Error::internal("failure not recorded")));
+                }
+                match (task.output, output) {
+                    (Some(channel), Some(data)) => store.put(channel, data),
+                    (None, None) => {}
+                    (expected, _) => {
+                        return Err(Error::internal(format!(
+                            "{} produced {} output but {} was expected",
+                            task.name(),
+                            if expected.is_some() { "no" } else { "an" },
+                            if expected.is_some() { "one" } else { "none" }
+                        )))
+                    }
+                }
+            }
+            Ok(())
+        };
+        match stage.platform {
+            Some(platform) => {
+                if !executors.contains_key(platform.name()) {
+                    let plugin = plugins
+                        .iter()
+                        .find(|p| p.platform() == platform)
+                        .ok_or_else(|| {
+                            Error::internal(format!("no plugin for platform {platform}"))
+                        })?;
+                    executors.insert(platform.name(), plugin.create_executor(config)?);
+                }
+                let executor = executors
+                    .get_mut(platform.name())
+                    .ok_or_else(|| Error::internal("executor vanished"))?;
+                let state = executor.state();
+                executor.execute_stage(&mut || run_tasks(state.as_ref(), &mut store))?;
+            }
+            None => run_tasks(&(), &mut store)?,
+        }
+        stage_reports.push(StageReport {
+            platform: stage.platform.map(|p| p.name()),
+            tasks: stage.tasks.iter().map(|&i| plan.tasks[i].name()).collect(),
+            elapsed: stage_started.elapsed(),
+        });
+    }
+
+    if let Some(error) = job.take_error() {
+        return Err(error);
+    }
+    let commits = std::mem::take(&mut *commits.lock().unwrap_or_else(PoisonError::into_inner));
+    for (label, commit) in commits {
+        tracing::debug!(operator = %label, "committing");
+        commit()?;
+    }
+    Ok(JobReport::new(
+        plan,
+        &probes,
+        stage_reports,
+        started.elapsed(),
+    ))
+}
+
+/// The channels of a running job: each is taken by its last reader and
+/// duplicated for the others.
+struct ChannelStore {
+    data: Vec<Option<Channel>>,
+    readers_left: Vec<usize>,
+}
+
+impl ChannelStore {
+    fn new(plan: &ExecutionPlan) -> Self {
+        ChannelStore {
+            data: plan.channels.iter().map(|_| None).collect(),
+            readers_left: plan.channels.iter().map(|c| c.readers).collect(),
+        }
+    }
+
+    fn put(&mut self, id: ChannelId, channel: Channel) {
+        self.data[id.0] = Some(channel);
+    }
+
+    fn take(&mut self, id: ChannelId) -> Result<Channel> {
+        let left = &mut self.readers_left[id.0];
+        *left = left.saturating_sub(1);
+        let slot = &mut self.data[id.0];
+        let channel = if *left == 0 {
+            slot.take()
+        } else {
+            slot.as_ref().and_then(Channel::duplicate)
+        };
+        channel
+            .ok_or_else(|| Error::internal(format!("channel c{} is missing or not reusable", id.0)))
+    }
+}

@@ -1,0 +1,338 @@
+//! Per-operator measurements and per-job failure state, shared by every task.
+//!
+//! Operators are lazy: most of their work happens when a downstream operator
+//! pulls records. So the framework cannot time or guard an operator by
+//! wrapping one function call; instead each operator's output stream is
+//! wrapped in an [`Instrumented`] iterator that counts records, notes when the
+//! operator first ran and when it finished, turns a panic in user code into a
+//! job failure attributed to that operator, and stops early once the job has
+//! failed elsewhere (so parallel tasks do not run on for nothing).
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+use crate::operators::OperatorKind;
+use crate::plan::NodeId;
+
+/// How an operator is named in errors and reports: its kind, the name the
+/// user gave it (if any) and its node number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperatorLabel {
+    /// The abstract operator's kind.
+    pub kind: OperatorKind,
+    /// The name given with `named(..)`.
+    pub name: Option<String>,
+    /// The node in the plan.
+    pub node: NodeId,
+}
+
+impl fmt::Display for OperatorLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{} {:?} (#{})", self.kind, name, self.node.0),
+            None => write!(f, "{} #{}", self.kind, self.node.0),
+        }
+    }
+}
+
+/// The failure state of one job, shared by all its tasks and threads.
+#[derive(Default)]
+pub struct JobState {
+    failed: AtomicBool,
+    first_error: Mutex<Option<Error>>,
+}
+
+impl JobState {
+    /// Records a failure; the first one wins, later ones are logged only.
+    pub fn fail(&self, error: Error) {
+        let mut slot = self
+            .first_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            tracing::debug!(%error, "job failed");
+            *slot = Some(error);
+        } else {
+            tracing::debug!(%error, "further failure after the job had failed");
+        }
+        self.failed.store(true, Ordering::Release);
+    }
+
+    /// Whether any task has failed.
+    pub fn has_failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+
+    /// Takes the first recorded failure.
+    pub fn take_error(&self) -> Option<Error> {
+        self.first_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// Measurements of one operator, updated from any thread.
+pub struct OperatorProbe {
+    label: OperatorLabel,
+    job: Arc<JobState>,
+    records_out: AtomicU64,
+    span: Mutex<Span>,
+    counters: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Span {
+    first: Option<Instant>,
+    last: Option<Instant>,
+}
+
+impl OperatorProbe {
+    /// A probe for one operator of a job.
+    pub fn new(label: OperatorLabel, job: Arc<JobState>) -> Self {
+        OperatorProbe {
+            label,
+            job,
+            records_out: AtomicU64::new(0),
+            span: Mutex::new(Span::default()),
+            counters: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The operator this probe measures.
+    pub fn label(&self) -> &OperatorLabel {
+        &self.label
+    }
+
+    /// The job's failure state.
+    pub fn job(&self) -> &Arc<JobState> {
+        &self.job
+    }
+
+    /// Fails the job with an error of this operator.
+    pub fn fail(&self, error: Error) {
+        self.job.fail(error);
+    }
+
+    /// Fails the job with an [`Error::Execution`] naming this operator.
+    pub fn fail_with(&self, reason: impl Into<String>) {
+        self.fail(Error::Execution {
+            operator: self.label.to_string(),
+            reason: reason.into(),
+        });
+    }
+
+    /// Adds records this operator emitted (sinks: records they consumed).
+    pub fn add_records(&self, records: u64) {
+        self.records_out.fetch_add(records, Ordering::Relaxed);
+    }
+
+    /// Adds to a named counter shown in the job report (e.g. skipped records).
+    pub fn add_counter(&self, name: &'static str, value: u64) {
+        *self
+            .counters
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(name)
+            .or_default() += value;
+    }
+
+    /// Notes that the operator started working now (keeps the earliest).
+    pub fn mark_started(&self) {
+        let now = Instant::now();
+        let mut span = self.span.lock().unwrap_or_else(PoisonError::into_inner);
+        if span.first.is_none_or(|first| now < first) {
+            span.first = Some(now);
+        }
+    }
+
+    /// Notes that the operator finished a piece of work now (keeps the latest).
+    pub fn mark_finished(&self) {
+        let now = Instant::now();
+        let mut span = self.span.lock().unwrap_or_else(PoisonError::into_inner);
+        if span.last.is_none_or(|last| now > last) {
+            span.last = Some(now);
+        }
+    }
+
+    /// Records emitted so far.
+    pub fn records(&self) -> u64 {
+        self.records_out.load(Ordering::Relaxed)
+    }
+
+    /// Wall time from the first pull to the last completion (zero if it never ran).
+    pub fn active(&self) -> Duration {
+        let span = *self.span.lock().unwrap_or_else(PoisonError::into_inner);
+        match (span.first, span.last) {
+            (Some(first), Some(last)) => last.saturating_duration_since(first),
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// The named counters.
+    pub fn counters(&self) -> BTreeMap<&'static str, u64> {
+        self.counters
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Runs `work`, turning a panic into a failure of this operator.
+    pub fn guard<R>(&self, work: impl FnOnce() -> R) -> Option<R> {
+        match catch_unwind(AssertUnwindSafe(work)) {
+            Ok(result) => Some(result),
+            Err(payload) => {
+                self.fail(Error::UdfPanicked {
+                    operator: self.label.to_string(),
+                    message: panic_message(payload.as_ref()),
+                });
+                None
+            }
+        }
+    }
+}
+
+/// Extracts the message of a panic payload.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "panic with a non-text payload".to_string()
+    }
+}
+
+/// How many records pass between checks of whether the job has failed
+/// elsewhere: often enough to stop promptly, rarely enough to cost nothing.
+const CANCEL_CHECK_INTERVAL: u64 = 1024;
+
+/// An operator's output stream, measured and guarded (see the module docs).
+pub struct Instrumented<T> {
+    inner: Box<dyn Iterator<Item = T> + Send>,
+    probe: Arc<OperatorProbe>,
+    pending: u64,
+    started: bool,
+    done: bool,
+}
+
+impl<T> Instrumented<T> {
+    /// Wraps an operator's output.
+    pub fn new(inner: Box<dyn Iterator<Item = T> + Send>, probe: Arc<OperatorProbe>) -> Self {
+        Instrumented {
+            inner,
+            probe,
+            pending: 0,
+            started: false,
+            done: false,
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.done {
+            self.done = true;
+            self.probe.add_records(self.pending);
+            self.pending = 0;
+            self.probe.mark_finished();
+        }
+    }
+}
+
+impl<T> Iterator for Instrumented<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        if self.done {
+            return None;
+        }
+        if !self.started {
+            self.started = true;
+            self.probe.mark_started();
+        }
+        if self.pending % CANCEL_CHECK_INTERVAL == 0 && self.probe.job.has_failed() {
+            self.finish();
+            return None;
+        }
+        let inner = &mut self.inner;
+        match self.probe.guard(|| inner.next()) {
+            Some(Some(record)) => {
+                self.pending += 1;
+                Some(record)
+            }
+            Some(None) | None => {
+                self.finish();
+                None
+            }
+        }
+    }
+}
+
+impl<T> Drop for Instrumented<T> {
+    fn drop(&mut self) {
+        if self.started {
+            self.finish();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe() -> Arc<OperatorProbe> {
+        let label = OperatorLabel {
+            kind: OperatorKind::Map,
+            name: Some("double".into()),
+            node: NodeId(3),
+        };
+        Arc::new(OperatorProbe::new(label, Arc::new(JobState::default())))
+    }
+
+    #[test]
+    fn counts_records_and_spans() {
+        let probe = probe();
+        let out: Vec<u32> = Instrumented::new(Box::new(0..5u32), probe.clone()).collect();
+        assert_eq!(out.len(), 5);
+        assert_eq!(probe.records(), 5);
+        assert!(!probe.job().has_failed());
+    }
+
+    #[test]
+    fn panic_becomes_a_located_failure() {
+        let probe = probe();
+        let stream = (0..10u32).map(|x| if x == 3 { panic!("boom at {x}") } else { x });
+        let out: Vec<u32> = Instrumented::new(Box::new(stream), probe.clone()).collect();
+        assert_eq!(out, [0, 1, 2]);
+        let error = probe
+            .job()
+            .take_error()
+            .expect("failure recorded")
+            .to_string();
+        assert_eq!(
+            error,
+            "operator Map \"double\" (#3): user function panicked: boom at 3"
+        );
+    }
+
+    #[test]
+    fn stops_when_the_job_failed_elsewhere() {
+        let probe = probe();
+        probe.job().fail(Error::internal("elsewhere"));
+        let out: Vec<u32> = Instrumented::new(Box::new(0..10u32), probe.clone()).collect();
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn first_failure_wins() {
+        let job = JobState::default();
+        job.fail(Error::plan("first"));
+        job.fail(Error::plan("second"));
+        assert_eq!(job.take_error().unwrap().to_string(), "invalid plan: first");
+    }
+}

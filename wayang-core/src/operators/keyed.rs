@@ -1,0 +1,87 @@
+//! Shared machinery of the keyed operators: one hash function for every
+//! platform (so both sides of a join land in the same bucket) and hash
+//! partitioning of a stream.
+
+use std::hash::{BuildHasher, Hash};
+
+use crate::data::{AnyVec, BoxIter, Data};
+
+// A fixed seed: partitioning must agree between the two inputs of a join and
+// between runs, which a per-process random seed would break.
+const PARTITION_SEED: u64 = 0x5741_5941_4e47; // "WAYANG"
+
+/// The hash that decides a key's partition.
+pub fn key_hash<K: Hash + ?Sized>(key: &K) -> u64 {
+    foldhash::fast::FixedState::with_seed(PARTITION_SEED).hash_one(key)
+}
+
+/// A hash map whose iteration order does not matter to results (kernels keep
+/// their own first-seen order), with a fast, fixed hasher.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Splits records into `parts` buckets by the hash of their key, keeping the
+/// input order inside each bucket.
+pub(crate) fn hash_partition<T: Data, K: Hash>(
+    records: BoxIter<T>,
+    parts: usize,
+    key: impl Fn(&T) -> K,
+) -> Vec<AnyVec> {
+    let parts = parts.max(1);
+    let mut buckets: Vec<Vec<T>> = (0..parts).map(|_| Vec::new()).collect();
+    for record in records {
+        let bucket = bucket_of(key_hash(&key(&record)), parts);
+        buckets[bucket].push(record);
+    }
+    buckets.into_iter().map(AnyVec::new).collect()
+}
+
+/// The bucket of a hash among `parts` buckets (Lemire's multiply-shift, which
+/// avoids the bias and the division of `hash % parts`).
+pub(crate) fn bucket_of(hash: u64, parts: usize) -> usize {
+    ((u128::from(hash) * parts as u128) >> 64) as usize
+}
+
+/// Runs `work` only when the resulting stream is first pulled: operators that
+/// must see their whole input (aggregations, sorts) stay lazy like the rest,
+/// so their work is timed and guarded where it happens.
+pub(crate) fn lazily<T, I>(work: impl FnOnce() -> I + Send + 'static) -> BoxIter<T>
+where
+    T: Data,
+    I: IntoIterator<Item = T>,
+    I::IntoIter: Send + 'static,
+{
+    Box::new(std::iter::once_with(work).flatten())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_keys_share_a_bucket_and_order_is_kept() {
+        let records: BoxIter<(String, u32)> =
+            Box::new((0..100u32).map(|i| (format!("k{}", i % 7), i)));
+        let buckets = hash_partition(records, 4, |(key, _)| key.clone());
+        assert_eq!(buckets.len(), 4);
+        let mut owner = std::collections::HashMap::new();
+        let mut total = 0;
+        for (index, bucket) in buckets.into_iter().enumerate() {
+            let bucket = bucket.into_vec::<(String, u32)>().unwrap();
+            total += bucket.len();
+            assert!(bucket.windows(2).all(|w| w[0].1 < w[1].1));
+            for (key, _) in bucket {
+                assert_eq!(*owner.entry(key).or_insert(index), index);
+            }
+        }
+        assert_eq!(total, 100);
+    }
+
+    #[test]
+    fn buckets_are_in_range() {
+        for parts in 1..10 {
+            for hash in [0, 1, u64::MAX / 3, u64::MAX] {
+                assert!(bucket_of(hash, parts) < parts);
+            }
+        }
+    }
+}

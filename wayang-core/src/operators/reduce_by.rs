@@ -1,0 +1,138 @@
+//! ReduceBy: combine all records that share a key.
+
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use super::keyed::{hash_partition, lazily, FastMap};
+use crate::data::{AnyIter, AnyVec, Data, DataType};
+use crate::error::Result;
+
+/// The typed functions of a ReduceBy, erased.
+pub trait ReduceByKernel: Send + Sync {
+    /// Combines all records of `input` with equal keys into one each, lazily.
+    /// Output order: by first appearance of each key.
+    fn reduce(&self, input: AnyIter) -> Result<AnyIter>;
+
+    /// Splits records into `parts` buckets by key hash (for shuffles; a
+    /// partitioned platform reduces each partition first, then each bucket).
+    fn partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>>;
+}
+
+/// Combines all records with equal keys with an associative, commutative
+/// function (so partial results may be combined in any order).
+#[derive(Clone)]
+pub struct ReduceBy {
+    /// The typed functions.
+    pub kernel: Arc<dyn ReduceByKernel>,
+    /// The record type (input and output).
+    pub data_type: DataType,
+}
+
+/// The typed [`ReduceByKernel`]: a key function and a reduce function.
+pub struct ReduceByFns<T, K, KF, RF> {
+    key: Arc<KF>,
+    reduce: Arc<RF>,
+    _types: PhantomData<fn(T) -> K>,
+}
+
+impl<T, K, KF, RF> ReduceByFns<T, K, KF, RF> {
+    /// Wraps the two functions.
+    pub fn new(key: KF, reduce: RF) -> Self {
+        ReduceByFns {
+            key: Arc::new(key),
+            reduce: Arc::new(reduce),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<T, K, KF, RF> ReduceByKernel for ReduceByFns<T, K, KF, RF>
+where
+    T: Data,
+    K: Hash + Eq + Send + 'static,
+    KF: Fn(&T) -> K + Send + Sync + 'static,
+    RF: Fn(T, T) -> T + Send + Sync + 'static,
+{
+    fn reduce(&self, input: AnyIter) -> Result<AnyIter> {
+        let input = input.downcast::<T>()?;
+        let (key, reduce) = (self.key.clone(), self.reduce.clone());
+        Ok(AnyIter::from_boxed(lazily(move || {
+            let mut slots: FastMap<K, usize> = FastMap::default();
+            let mut accumulators: Vec<Option<T>> = Vec::new();
+            for record in input {
+                match slots.entry(key(&record)) {
+                    Entry::Occupied(slot) => {
+                        let acc = &mut accumulators[*slot.get()];
+                        // Always Some: a slot is filled when its key is first seen.
+                        *acc = acc.take().map(|previous| reduce(previous, record));
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(accumulators.len());
+                        accumulators.push(Some(record));
+                    }
+                }
+            }
+            accumulators.into_iter().flatten()
+        })))
+    }
+
+    fn partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
+        let key = self.key.clone();
+        Ok(hash_partition(input.downcast::<T>()?, parts, |r| key(r)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_per_key_in_first_seen_order() {
+        let kernel = ReduceByFns::new(
+            |(k, _): &(String, u32)| k.clone(),
+            |a: (String, u32), b: (String, u32)| (a.0, a.1 + b.1),
+        );
+        let input = vec![
+            ("b".to_string(), 1u32),
+            ("a".into(), 2),
+            ("b".into(), 3),
+            ("ü".into(), 4),
+        ];
+        let out: Vec<(String, u32)> = kernel
+            .reduce(AnyIter::new(input.into_iter()))
+            .unwrap()
+            .downcast()
+            .unwrap()
+            .collect();
+        assert_eq!(
+            out,
+            [("b".to_string(), 4), ("a".into(), 2), ("ü".into(), 4)]
+        );
+        let empty = kernel
+            .reduce(AnyIter::new(Vec::<(String, u32)>::new().into_iter()))
+            .unwrap();
+        assert_eq!(empty.downcast::<(String, u32)>().unwrap().count(), 0);
+    }
+
+    #[test]
+    fn partition_then_reduce_equals_reduce() {
+        let kernel = ReduceByFns::new(|x: &u32| x % 5, |a: u32, b: u32| a + b);
+        let buckets = kernel.partition(AnyIter::new(0..100u32), 3).unwrap();
+        let mut combined: Vec<u32> = Vec::new();
+        for bucket in buckets {
+            let it = AnyIter::from_boxed(bucket.into_iter::<u32>().unwrap());
+            combined.extend(kernel.reduce(it).unwrap().downcast::<u32>().unwrap());
+        }
+        combined.sort_unstable();
+        let mut direct: Vec<u32> = kernel
+            .reduce(AnyIter::new(0..100u32))
+            .unwrap()
+            .downcast()
+            .unwrap()
+            .collect();
+        direct.sort_unstable();
+        assert_eq!(combined, direct);
+    }
+}

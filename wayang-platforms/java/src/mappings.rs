@@ -1,0 +1,119 @@
+//! The one register of the java platform's mappings: every abstract operator
+//! kind it can run, and the execution operator it runs it with.
+
+use std::sync::Arc;
+
+use wayang_core::channels::ChannelKind;
+use wayang_core::mapping::KindMapping;
+use wayang_core::{ExecutionOperator, Mapping, OperatorKind};
+
+use crate::operators::{binary, sinks, sources, unary, JavaOperator, RunFn};
+use crate::JAVA;
+
+const NONE: &[&[ChannelKind]] = &[];
+const STREAM: &[&[ChannelKind]] = &[&[ChannelKind::STREAM]];
+const TWO_STREAMS: &[&[ChannelKind]] = &[&[ChannelKind::STREAM], &[ChannelKind::STREAM]];
+const STREAM_AND_COLLECTION: &[&[ChannelKind]] =
+    &[&[ChannelKind::STREAM], &[ChannelKind::COLLECTION]];
+
+/// Every mapping of the java platform.
+pub fn mappings() -> Vec<Arc<dyn Mapping>> {
+    use OperatorKind as K;
+    [
+        (
+            K::CollectionSource,
+            "JavaCollectionSource",
+            NONE,
+            sources::collection as RunFn,
+        ),
+        (
+            K::TextFileSource,
+            "JavaTextFileSource",
+            NONE,
+            sources::text_file,
+        ),
+        (K::Map, "JavaMapOperator", STREAM, unary::transform),
+        (K::FlatMap, "JavaFlatMapOperator", STREAM, unary::transform),
+        (K::Filter, "JavaFilterOperator", STREAM, unary::transform),
+        (
+            K::MapPartitions,
+            "JavaMapPartitionsOperator",
+            STREAM,
+            unary::transform,
+        ),
+        (K::Sample, "JavaSampleOperator", STREAM, unary::sample),
+        (
+            K::ReduceBy,
+            "JavaReduceByOperator",
+            STREAM,
+            unary::reduce_by,
+        ),
+        (K::GroupBy, "JavaGroupByOperator", STREAM, unary::group_by),
+        (K::Distinct, "JavaDistinctOperator", STREAM, unary::distinct),
+        (K::Sort, "JavaSortOperator", STREAM, unary::sort),
+        (K::Count, "JavaCountOperator", STREAM, unary::count),
+        (
+            K::GlobalReduce,
+            "JavaGlobalReduceOperator",
+            STREAM,
+            unary::global_reduce,
+        ),
+        (K::Join, "JavaJoinOperator", TWO_STREAMS, binary::join),
+        (K::Union, "JavaUnionOperator", TWO_STREAMS, binary::union),
+        (
+            K::Cartesian,
+            "JavaCartesianOperator",
+            STREAM_AND_COLLECTION,
+            binary::cartesian,
+        ),
+        (
+            K::CoGroup,
+            "JavaCoGroupOperator",
+            TWO_STREAMS,
+            binary::co_group,
+        ),
+        (
+            K::LocalCallbackSink,
+            "JavaLocalCallbackSink",
+            STREAM,
+            sinks::local_callback,
+        ),
+        (
+            K::TextFileSink,
+            "JavaTextFileSink",
+            STREAM,
+            sinks::text_file,
+        ),
+    ]
+    .into_iter()
+    .map(|(kind, name, inputs, run)| mapping(kind, name, inputs, run))
+    .collect()
+}
+
+fn mapping(
+    kind: OperatorKind,
+    name: &'static str,
+    inputs: &'static [&'static [ChannelKind]],
+    run: RunFn,
+) -> Arc<dyn Mapping> {
+    KindMapping::new(kind, JAVA, move |operator| {
+        let operator = JavaOperator::new(name, operator.clone(), inputs, run);
+        Some(Arc::new(operator) as Arc<dyn ExecutionOperator>)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operator_kind_has_exactly_one_mapping() {
+        let all = mappings();
+        for kind in OperatorKind::ALL {
+            let count = all.iter().filter(|m| m.kind() == *kind).count();
+            assert_eq!(count, 1, "{kind} has {count} mappings");
+        }
+        assert_eq!(all.len(), OperatorKind::ALL.len());
+        assert!(all.iter().all(|m| m.platform() == JAVA));
+    }
+}
