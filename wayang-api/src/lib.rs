@@ -24,6 +24,7 @@
 //! ```
 
 #![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod data_quanta;
 mod plan_builder;

@@ -121,7 +121,7 @@ impl AnyVec {
 
     /// Streams the records: moved out when this is the only handle, cloned
     /// one at a time otherwise (so a shared collection is never copied whole).
-    pub fn into_iter<T: Data>(self) -> Result<BoxIter<T>> {
+    pub fn into_stream<T: Data>(self) -> Result<BoxIter<T>> {
         let shared = self.downcast::<T>()?;
         Ok(match Arc::try_unwrap(shared) {
             Ok(owned) => Box::new(owned.into_iter()),
@@ -275,7 +275,7 @@ impl<T: Data> ErasedOps for TypedOps<T> {
     }
 
     fn iter(&self, records: AnyVec) -> Result<AnyIter> {
-        Ok(AnyIter::from_boxed(records.into_iter::<T>()?))
+        Ok(AnyIter::from_boxed(records.into_stream::<T>()?))
     }
 
     fn chain(&self, iters: Vec<AnyIter>) -> Result<AnyIter> {
@@ -310,7 +310,7 @@ impl<T: Data> ErasedOps for TypedOps<T> {
         let total = parts.iter().map(AnyVec::len).sum();
         let mut all = Vec::with_capacity(total);
         for part in parts {
-            all.extend(part.into_iter::<T>()?);
+            all.extend(part.into_stream::<T>()?);
         }
         Ok(AnyVec::new(all))
     }
@@ -357,7 +357,7 @@ mod tests {
     fn shared_collection_streams_copies_and_keeps_original() {
         let all = AnyVec::new(vec!["a".to_string(), "b".to_string()]);
         let copy = all.clone();
-        let streamed: Vec<String> = copy.into_iter().unwrap().collect();
+        let streamed: Vec<String> = copy.into_stream().unwrap().collect();
         assert_eq!(streamed, ["a", "b"]);
         assert_eq!(all.into_vec::<String>().unwrap(), ["a", "b"]);
     }

@@ -37,12 +37,12 @@ impl KindMapping {
         kind: OperatorKind,
         platform: Platform,
         factory: impl Fn(&Operator) -> Option<Arc<dyn ExecutionOperator>> + Send + Sync + 'static,
-    ) -> Arc<dyn Mapping> {
-        Arc::new(KindMapping {
+    ) -> Self {
+        KindMapping {
             kind,
             platform,
             factory: Box::new(factory),
-        })
+        }
     }
 }
 

@@ -124,7 +124,8 @@ mod tests {
         let kernel = JoinFns::new(|l: &(u8, &'static str)| l.0, |r: &(u8, i32)| r.0);
         let left = vec![(1u8, "a"), (2, "b"), (1, "c"), (9, "z")];
         let right = vec![(1u8, 10), (1, 11), (2, 20), (3, 30)];
-        let out: Vec<((u8, &str), (u8, i32))> = kernel
+        type Pair = ((u8, &'static str), (u8, i32));
+        let out: Vec<Pair> = kernel
             .join(
                 AnyIter::new(left.into_iter()),
                 AnyIter::new(right.into_iter()),

@@ -79,7 +79,7 @@ impl<T: Data> CollectKernel for CollectHandle<T> {
     fn deliver(&self, parts: Vec<AnyVec>) -> Result<()> {
         let mut all = Vec::with_capacity(parts.iter().map(AnyVec::len).sum());
         for part in parts {
-            all.extend(part.into_iter::<T>()?);
+            all.extend(part.into_stream::<T>()?);
         }
         *self.slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(all);
         Ok(())

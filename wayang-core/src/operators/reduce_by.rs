@@ -122,7 +122,7 @@ mod tests {
         let buckets = kernel.partition(AnyIter::new(0..100u32), 3).unwrap();
         let mut combined: Vec<u32> = Vec::new();
         for bucket in buckets {
-            let it = AnyIter::from_boxed(bucket.into_iter::<u32>().unwrap());
+            let it = AnyIter::from_boxed(bucket.into_stream::<u32>().unwrap());
             combined.extend(kernel.reduce(it).unwrap().downcast::<u32>().unwrap());
         }
         combined.sort_unstable();

@@ -119,7 +119,7 @@ mod tests {
         let mut all = Vec::new();
         for bucket in buckets {
             let sorted = kernel
-                .sort(AnyIter::from_boxed(bucket.into_iter::<i32>().unwrap()))
+                .sort(AnyIter::from_boxed(bucket.into_stream::<i32>().unwrap()))
                 .unwrap();
             all.extend(sorted.downcast::<i32>().unwrap());
         }

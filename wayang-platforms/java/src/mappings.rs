@@ -96,10 +96,10 @@ fn mapping(
     inputs: &'static [&'static [ChannelKind]],
     run: RunFn,
 ) -> Arc<dyn Mapping> {
-    KindMapping::new(kind, JAVA, move |operator| {
+    Arc::new(KindMapping::new(kind, JAVA, move |operator| {
         let operator = JavaOperator::new(name, operator.clone(), inputs, run);
         Some(Arc::new(operator) as Arc<dyn ExecutionOperator>)
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -1,0 +1,68 @@
+//! wayang-examples: runnable wayang-rs jobs and the code their tests share.
+//!
+//! - `wordcount`: Wayang's canonical WordCount (read a text file, split it
+//!   into words, count them), see [`word_count`].
+//!
+//! Every job is a function that adds operators to a [`PlanBuilder`], so the
+//! binaries and the tests run exactly the same plan.
+
+#![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+use std::path::PathBuf;
+
+use wayang_api::{Collector, PlanBuilder};
+
+/// The sample text that `wordcount` reads when given no file.
+pub fn sample_text_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/sample.txt")
+}
+
+/// Splits a line into lowercase words: maximal runs of alphanumeric
+/// characters in any script ("São Paulo" is two words, "東京" one).
+pub fn tokenize(line: &str) -> Vec<String> {
+    line.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// WordCount: read `path`, split lines into words, count each word.
+/// The returned collector holds `(word, count)` once the plan has run.
+///
+/// ```
+/// let plan = wayang_api::PlanBuilder::new();
+/// let counts = wayang_examples::word_count(&plan, wayang_examples::sample_text_path());
+/// plan.execute(&wayang_api::WayangContext::new().with(wayang_java::plugin()))?;
+/// assert!(counts.take()?.contains(&("partner".to_string(), 3)));
+/// # Ok::<(), wayang_api::Error>(())
+/// ```
+pub fn word_count(plan: &PlanBuilder, path: impl Into<PathBuf>) -> Collector<(String, u64)> {
+    plan.read_text_file(path)
+        .named("lines")
+        .flat_map(|line| tokenize(&line))
+        .named("split words")
+        .map(|word| (word, 1u64))
+        .named("pair with 1")
+        .reduce_by_key(|(word, _)| word.clone(), |(word, a), (_, b)| (word, a + b))
+        .named("count per word")
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokenize_splits_on_non_alphanumerics_in_any_script() {
+        assert_eq!(
+            tokenize("São Paulo, Köln; 東京!"),
+            ["são", "paulo", "köln", "東京"]
+        );
+        assert_eq!(
+            tokenize("cross-platform data"),
+            ["cross", "platform", "data"]
+        );
+        assert!(tokenize("  ... ").is_empty());
+    }
+}
