@@ -1,0 +1,121 @@
+//! How much the java platform costs over hand-written Rust doing the same
+//! work: WordCount over generated text, and a chain of narrow operators.
+//! Prints figures; asserts nothing about speed (see docs/benchmarks.md).
+//!
+//! `cargo bench -p wayang-examples --bench java_overhead [-- MEGABYTES]`
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::time::{Duration, Instant};
+
+use wayang_api::{PlanBuilder, WayangContext};
+use wayang_examples::{tokenize, word_count};
+
+const REPEATS: usize = 3;
+
+fn main() {
+    let megabytes: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(50);
+    let ctx = WayangContext::new().with(wayang_java::plugin());
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("words.txt");
+    let bytes = generate(&path, megabytes << 20);
+    println!("WordCount over {:.1} MB of generated text, best of {REPEATS}", bytes as f64 / 1e6);
+
+    let plain = best(|| {
+        let file = BufReader::new(std::fs::File::open(&path).expect("open"));
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        for line in file.lines() {
+            for word in tokenize(&line.expect("line")) {
+                *counts.entry(word).or_default() += 1;
+            }
+        }
+        counts.len()
+    });
+    let java = best(|| {
+        let plan = PlanBuilder::new();
+        let counts = word_count(&plan, &path);
+        plan.execute(&ctx).expect("job");
+        counts.take().expect("counts").len()
+    });
+    report("plain Rust loop", bytes, plain);
+    report("wayang java", bytes, java);
+    println!("  java / plain time: {:.2}", java.as_secs_f64() / plain.as_secs_f64());
+
+    let records = 20_000_000u64;
+    println!("\nmap -> filter -> map -> count over {records} u64 records, best of {REPEATS}");
+    let plain = best(|| {
+        (0..records)
+            .map(|x| x.wrapping_mul(0x9E37_79B9))
+            .filter(|x| x % 3 != 0)
+            .map(|x| x >> 7)
+            .count()
+    });
+    // Built once: executing streams the shared source collection, so the
+    // timing covers execution only, not building the input.
+    let plan = PlanBuilder::new();
+    let count = plan
+        .read_collection(0..records)
+        .map(|x| x.wrapping_mul(0x9E37_79B9))
+        .filter(|x| x % 3 != 0)
+        .map(|x| x >> 7)
+        .count()
+        .collect();
+    let java = best(|| {
+        plan.execute(&ctx).expect("job");
+        count.take().expect("count")[0] as usize
+    });
+    report_records("plain iterator chain", records, plain);
+    report_records("wayang java", records, java);
+    let per_record = (java.as_secs_f64() - plain.as_secs_f64()) / records as f64 / 4.0;
+    println!("  overhead per record per operator: {:.1} ns", per_record * 1e9);
+}
+
+/// Runs `work` REPEATS times and returns the fastest time; the results must agree.
+fn best(mut work: impl FnMut() -> usize) -> Duration {
+    let mut fastest = Duration::MAX;
+    let mut answer = None;
+    for _ in 0..REPEATS {
+        let started = Instant::now();
+        let result = std::hint::black_box(work());
+        fastest = fastest.min(started.elapsed());
+        assert!(answer.is_none_or(|a| a == result), "runs disagree");
+        answer = Some(result);
+    }
+    fastest
+}
+
+fn report(name: &str, bytes: u64, time: Duration) {
+    println!("  {name:<22} {:>8.1} ms  {:>7.1} MB/s", time.as_secs_f64() * 1e3, bytes as f64 / 1e6 / time.as_secs_f64());
+}
+
+fn report_records(name: &str, records: u64, time: Duration) {
+    println!("  {name:<22} {:>8.1} ms  {:>7.1} M rec/s", time.as_secs_f64() * 1e3, records as f64 / 1e6 / time.as_secs_f64());
+}
+
+/// Writes about `target` bytes of text drawn from a Zipf-like vocabulary.
+fn generate(path: &std::path::Path, target: usize) -> u64 {
+    let vocabulary: Vec<String> = (0..5000).map(|i| format!("wörd{i}")).collect();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    let (mut written, mut state) = (0usize, 0x2545_F491_4F6C_DD1Du64);
+    while written < target {
+        let mut line = String::new();
+        for _ in 0..12 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Zipf-like: the index is the square of a uniform fraction.
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            line.push_str(&vocabulary[(u * u * vocabulary.len() as f64) as usize]);
+            line.push(' ');
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes()).expect("write");
+        written += line.len();
+    }
+    out.flush().expect("flush");
+    written as u64
+}
