@@ -23,7 +23,10 @@ fn main() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("words.txt");
     let bytes = generate(&path, megabytes << 20);
-    println!("WordCount over {:.1} MB of generated text, best of {REPEATS}", bytes as f64 / 1e6);
+    println!(
+        "WordCount over {:.1} MB of generated text, best of {REPEATS}",
+        bytes as f64 / 1e6
+    );
 
     let plain = best(|| {
         let file = BufReader::new(std::fs::File::open(&path).expect("open"));
@@ -43,7 +46,10 @@ fn main() {
     });
     report("plain Rust loop", bytes, plain);
     report("wayang java", bytes, java);
-    println!("  java / plain time: {:.2}", java.as_secs_f64() / plain.as_secs_f64());
+    println!(
+        "  java / plain time: {:.2}",
+        java.as_secs_f64() / plain.as_secs_f64()
+    );
 
     let records = 20_000_000u64;
     println!("\nmap -> filter -> map -> count over {records} u64 records, best of {REPEATS}");
@@ -71,7 +77,10 @@ fn main() {
     report_records("plain iterator chain", records, plain);
     report_records("wayang java", records, java);
     let per_record = (java.as_secs_f64() - plain.as_secs_f64()) / records as f64 / 4.0;
-    println!("  overhead per record per operator: {:.1} ns", per_record * 1e9);
+    println!(
+        "  overhead per record per operator: {:.1} ns",
+        per_record * 1e9
+    );
 }
 
 /// Runs `work` REPEATS times and returns the fastest time; the results must agree.
@@ -89,11 +98,19 @@ fn best(mut work: impl FnMut() -> usize) -> Duration {
 }
 
 fn report(name: &str, bytes: u64, time: Duration) {
-    println!("  {name:<22} {:>8.1} ms  {:>7.1} MB/s", time.as_secs_f64() * 1e3, bytes as f64 / 1e6 / time.as_secs_f64());
+    println!(
+        "  {name:<22} {:>8.1} ms  {:>7.1} MB/s",
+        time.as_secs_f64() * 1e3,
+        bytes as f64 / 1e6 / time.as_secs_f64()
+    );
 }
 
 fn report_records(name: &str, records: u64, time: Duration) {
-    println!("  {name:<22} {:>8.1} ms  {:>7.1} M rec/s", time.as_secs_f64() * 1e3, records as f64 / 1e6 / time.as_secs_f64());
+    println!(
+        "  {name:<22} {:>8.1} ms  {:>7.1} M rec/s",
+        time.as_secs_f64() * 1e3,
+        records as f64 / 1e6 / time.as_secs_f64()
+    );
 }
 
 /// Writes about `target` bytes of text drawn from a Zipf-like vocabulary.
