@@ -1,10 +1,9 @@
 //! CoGroup: the groups of two inputs per key.
 
 use std::hash::Hash;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::keyed::{hash_partition, lazily, FastMap};
+use super::keyed::{lazily, FastMap, TwoSidedKeys};
 use crate::data::{AnyIter, AnyVec, Data, DataType};
 use crate::error::Result;
 
@@ -36,24 +35,9 @@ pub struct CoGroup {
 }
 
 /// The typed [`CoGroupKernel`]: a key function per side.
-pub struct CoGroupFns<L, R, K, LK, RK> {
-    left_key: Arc<LK>,
-    right_key: Arc<RK>,
-    _types: PhantomData<fn(L, R) -> K>,
-}
+pub type CoGroupFns<L, R, K, LK, RK> = TwoSidedKeys<L, R, K, LK, RK>;
 
-impl<L, R, K, LK, RK> CoGroupFns<L, R, K, LK, RK> {
-    /// Wraps the key functions.
-    pub fn new(left_key: LK, right_key: RK) -> Self {
-        CoGroupFns {
-            left_key: Arc::new(left_key),
-            right_key: Arc::new(right_key),
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<L, R, K, LK, RK> CoGroupKernel for CoGroupFns<L, R, K, LK, RK>
+impl<L, R, K, LK, RK> CoGroupKernel for TwoSidedKeys<L, R, K, LK, RK>
 where
     L: Data,
     R: Data,
@@ -63,7 +47,7 @@ where
 {
     fn co_group(&self, left: AnyIter, right: AnyIter) -> Result<AnyIter> {
         let (left, right) = (left.downcast::<L>()?, right.downcast::<R>()?);
-        let (left_key, right_key) = (self.left_key.clone(), self.right_key.clone());
+        let (left_key, right_key) = (self.left.clone(), self.right.clone());
         Ok(AnyIter::from_boxed(lazily(move || {
             let mut slots: FastMap<K, usize> = FastMap::default();
             let mut groups: Vec<(K, Vec<L>, Vec<R>)> = Vec::new();
@@ -86,13 +70,11 @@ where
     }
 
     fn partition_left(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
-        let key = self.left_key.clone();
-        Ok(hash_partition(input.downcast::<L>()?, parts, |r| key(r)))
+        self.partition_left_side(input, parts)
     }
 
     fn partition_right(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
-        let key = self.right_key.clone();
-        Ok(hash_partition(input.downcast::<R>()?, parts, |r| key(r)))
+        self.partition_right_side(input, parts)
     }
 }
 

@@ -3,8 +3,11 @@
 //! partitioning of a stream.
 
 use std::hash::{BuildHasher, Hash};
+use std::marker::PhantomData;
+use std::sync::Arc;
 
-use crate::data::{AnyVec, BoxIter, Data};
+use crate::data::{AnyIter, AnyVec, BoxIter, Data};
+use crate::error::Result;
 
 // A fixed seed: partitioning must agree between the two inputs of a join and
 // between runs, which a per-process random seed would break.
@@ -51,6 +54,46 @@ where
     I::IntoIter: Send + 'static,
 {
     Box::new(std::iter::once_with(work).flatten())
+}
+
+/// The key functions of an operator over two inputs (Join, CoGroup): one
+/// per side, producing the same key type, so both sides partition alike.
+pub struct TwoSidedKeys<L, R, K, LK, RK> {
+    pub(crate) left: Arc<LK>,
+    pub(crate) right: Arc<RK>,
+    _types: PhantomData<fn(L, R) -> K>,
+}
+
+impl<L, R, K, LK, RK> TwoSidedKeys<L, R, K, LK, RK> {
+    /// Wraps the key functions.
+    pub fn new(left: LK, right: RK) -> Self {
+        TwoSidedKeys {
+            left: Arc::new(left),
+            right: Arc::new(right),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<L, R, K, LK, RK> TwoSidedKeys<L, R, K, LK, RK>
+where
+    L: Data,
+    R: Data,
+    K: Hash,
+    LK: Fn(&L) -> K,
+    RK: Fn(&R) -> K,
+{
+    pub(crate) fn partition_left_side(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
+        Ok(hash_partition(input.downcast::<L>()?, parts, |r| {
+            (self.left)(r)
+        }))
+    }
+
+    pub(crate) fn partition_right_side(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
+        Ok(hash_partition(input.downcast::<R>()?, parts, |r| {
+            (self.right)(r)
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ pub use distinct::{Distinct, DistinctFns, DistinctKernel};
 pub use global_reduce::{GlobalReduce, GlobalReduceFn, GlobalReduceKernel};
 pub use group_by::{GroupBy, GroupByFns, GroupByKernel};
 pub use join::{Join, JoinFns, JoinKernel};
-pub use keyed::key_hash;
+pub use keyed::{key_hash, TwoSidedKeys};
 pub use kind::OperatorKind;
 pub use local_callback_sink::{
     Callback, CollectHandle, CollectKernel, ForEachFn, ForEachKernel, LocalCallbackSink,
