@@ -27,8 +27,10 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod data_quanta;
+pub mod kafka;
 mod plan_builder;
 
 pub use data_quanta::{Collector, DataQuanta};
 pub use plan_builder::PlanBuilder;
+pub use wayang_core::formats;
 pub use wayang_core::{Data, Error, JobReport, Result, WayangContext};

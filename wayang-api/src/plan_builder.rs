@@ -83,7 +83,7 @@ impl PlanBuilder {
         self.source(Operator::TextFileSource(TextFileSource::new(path)))
     }
 
-    fn source<T: Data>(&self, operator: Operator) -> DataQuanta<T> {
+    pub(crate) fn source<T: Data>(&self, operator: Operator) -> DataQuanta<T> {
         let node = self.graph.borrow_mut().add(operator, vec![]);
         DataQuanta::new(self.graph.clone(), node)
     }

@@ -78,6 +78,16 @@ pub enum Error {
         message: String,
     },
 
+    /// An operator failed with an error of a connector crate (e.g. a
+    /// `wayang_kafka::KafkaError`); [`Error::cause_as`] recovers it.
+    #[error("operator {operator}: {cause}")]
+    External {
+        /// The operator, as `Kind "name"`.
+        operator: String,
+        /// The connector's error (shown in the message, so not a `source`).
+        cause: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// A bug in wayang-rs or in a platform plugin: please report it.
     #[error("internal error (a bug in wayang-rs or a plugin): {0}")]
     Internal(String),
@@ -87,6 +97,14 @@ impl Error {
     /// Builds an [`Error::Plan`].
     pub fn plan(message: impl Into<String>) -> Self {
         Error::Plan(message.into())
+    }
+
+    /// The connector error inside an [`Error::External`], if it is an `E`.
+    pub fn cause_as<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match self {
+            Error::External { cause, .. } => cause.downcast_ref::<E>(),
+            _ => None,
+        }
     }
 
     /// Builds an [`Error::Internal`].

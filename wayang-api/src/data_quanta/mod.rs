@@ -110,7 +110,7 @@ impl<T: Data> DataQuanta<T> {
     }
 
     /// Adds an operator reading this data quanta (and `others`).
-    fn then<U: Data>(&self, operator: Operator, others: &[NodeId]) -> DataQuanta<U> {
+    pub(crate) fn then<U: Data>(&self, operator: Operator, others: &[NodeId]) -> DataQuanta<U> {
         let mut inputs = vec![self.node];
         inputs.extend_from_slice(others);
         let node = self.graph.borrow_mut().add(operator, inputs);

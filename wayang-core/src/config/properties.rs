@@ -56,9 +56,10 @@ pub fn parse_properties(text: &str, origin: &Path) -> Result<Vec<Property>> {
             }
         }
         let Some(split) = find_separator(&logical) else {
+            // The line is not echoed: in a connection file it may hold a secret.
             return Err(error(
                 start,
-                format!("expected `key=value`, found {:?}", shorten(&logical)),
+                "expected `key=value` but the line has no `=` or `:`".into(),
             ));
         };
         let key = unescape(logical[..split].trim_end()).map_err(|e| error(start, e))?;
@@ -120,10 +121,6 @@ fn unescape(text: &str) -> std::result::Result<String, String> {
     Ok(out)
 }
 
-fn shorten(text: &str) -> String {
-    text.chars().take(60).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,7 +163,7 @@ mod tests {
         let error = parse("ok=1\njust some words\n").unwrap_err().to_string();
         assert_eq!(
             error,
-            "configuration file test.properties:2: expected `key=value`, found \"just some words\""
+            "configuration file test.properties:2: expected `key=value` but the line has no `=` or `:`"
         );
         let error = parse("=value").unwrap_err().to_string();
         assert!(error.contains(":1: empty key"), "{error}");

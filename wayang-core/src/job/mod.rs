@@ -9,7 +9,7 @@ mod task;
 pub use execution_plan::{ChannelId, ChannelSlot, ExecutionPlan, Stage, Task, TaskKind};
 pub use probe::{panic_message, Instrumented, JobState, OperatorLabel, OperatorProbe};
 pub use report::{JobReport, OperatorReport, StageReport};
-pub use task::{Commit, TaskContext};
+pub use task::{Commit, CommitPhase, TaskContext};
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -145,9 +145,11 @@ pub(crate) fn run(
     if let Some(error) = job.take_error() {
         return Err(error);
     }
-    let commits = std::mem::take(&mut *commits.lock().unwrap_or_else(PoisonError::into_inner));
-    for (label, commit) in commits {
-        tracing::debug!(operator = %label, "committing");
+    let mut commits = std::mem::take(&mut *commits.lock().unwrap_or_else(PoisonError::into_inner));
+    // Stable: within a phase, commits run in registration order.
+    commits.sort_by_key(|(phase, _, _)| *phase);
+    for (phase, label, commit) in commits {
+        tracing::debug!(operator = %label, ?phase, "committing");
         commit()?;
     }
     Ok(JobReport::new(

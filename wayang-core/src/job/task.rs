@@ -12,13 +12,24 @@ use crate::error::{Error, Result};
 /// succeeded (deliver collected records, rename a written file, commit offsets).
 pub type Commit = Box<dyn FnOnce() -> Result<()> + Send>;
 
+/// When a commit runs: every delivery before any acknowledgement, so a
+/// source never acknowledges input (commits Kafka offsets) whose output a
+/// failed delivery lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CommitPhase {
+    /// Sinks make their output visible.
+    Deliver,
+    /// Sources acknowledge what they read.
+    Acknowledge,
+}
+
 /// The context of one operator's execution. It is `Sync`, so partitioned
 /// platforms can share it between parallel tasks.
 pub struct TaskContext<'a> {
     pub(crate) probe: Arc<OperatorProbe>,
     pub(crate) config: &'a Configuration,
     pub(crate) output_type: Option<DataType>,
-    pub(crate) commits: &'a Mutex<Vec<(OperatorLabel, Commit)>>,
+    pub(crate) commits: &'a Mutex<Vec<(CommitPhase, OperatorLabel, Commit)>>,
     pub(crate) executor_state: &'a (dyn Any + Send + Sync),
 }
 
@@ -61,12 +72,23 @@ impl<'a> TaskContext<'a> {
         self.probe.fail_with(reason);
     }
 
-    /// Registers a step to run once every operator of the job has succeeded.
+    /// Registers a sink's final step, run once every operator of the job has
+    /// succeeded (in the [`CommitPhase::Deliver`] phase).
     pub fn on_success(&self, commit: Commit) {
+        self.on_success_in(CommitPhase::Deliver, commit);
+    }
+
+    /// Registers a source's acknowledgement (committing offsets, say), run
+    /// after every sink delivered.
+    pub fn after_delivery(&self, commit: Commit) {
+        self.on_success_in(CommitPhase::Acknowledge, commit);
+    }
+
+    fn on_success_in(&self, phase: CommitPhase, commit: Commit) {
         self.commits
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push((self.label().clone(), commit));
+            .push((phase, self.label().clone(), commit));
     }
 
     /// The executor state of this operator's platform, which must be an `S`.

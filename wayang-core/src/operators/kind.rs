@@ -11,6 +11,8 @@ pub enum OperatorKind {
     CollectionSource,
     /// See [`super::Operator::TextFileSource`].
     TextFileSource,
+    /// See [`super::Operator::KafkaTopicSource`].
+    KafkaTopicSource,
     /// See [`super::Operator::Map`].
     Map,
     /// See [`super::Operator::FlatMap`].
@@ -45,6 +47,8 @@ pub enum OperatorKind {
     LocalCallbackSink,
     /// See [`super::Operator::TextFileSink`].
     TextFileSink,
+    /// See [`super::Operator::KafkaTopicSink`].
+    KafkaTopicSink,
 }
 
 impl OperatorKind {
@@ -52,6 +56,7 @@ impl OperatorKind {
     pub const ALL: &'static [OperatorKind] = &[
         OperatorKind::CollectionSource,
         OperatorKind::TextFileSource,
+        OperatorKind::KafkaTopicSource,
         OperatorKind::Map,
         OperatorKind::FlatMap,
         OperatorKind::Filter,
@@ -69,12 +74,15 @@ impl OperatorKind {
         OperatorKind::CoGroup,
         OperatorKind::LocalCallbackSink,
         OperatorKind::TextFileSink,
+        OperatorKind::KafkaTopicSink,
     ];
 
     /// The number of input slots.
     pub fn arity(self) -> usize {
         match self {
-            OperatorKind::CollectionSource | OperatorKind::TextFileSource => 0,
+            OperatorKind::CollectionSource
+            | OperatorKind::TextFileSource
+            | OperatorKind::KafkaTopicSource => 0,
             OperatorKind::Join
             | OperatorKind::Union
             | OperatorKind::Cartesian
@@ -87,7 +95,9 @@ impl OperatorKind {
     pub fn is_sink(self) -> bool {
         matches!(
             self,
-            OperatorKind::LocalCallbackSink | OperatorKind::TextFileSink
+            OperatorKind::LocalCallbackSink
+                | OperatorKind::TextFileSink
+                | OperatorKind::KafkaTopicSink
         )
     }
 
@@ -96,6 +106,7 @@ impl OperatorKind {
         match self {
             OperatorKind::CollectionSource => "CollectionSource",
             OperatorKind::TextFileSource => "TextFileSource",
+            OperatorKind::KafkaTopicSource => "KafkaTopicSource",
             OperatorKind::Map => "Map",
             OperatorKind::FlatMap => "FlatMap",
             OperatorKind::Filter => "Filter",
@@ -113,6 +124,7 @@ impl OperatorKind {
             OperatorKind::CoGroup => "CoGroup",
             OperatorKind::LocalCallbackSink => "LocalCallbackSink",
             OperatorKind::TextFileSink => "TextFileSink",
+            OperatorKind::KafkaTopicSink => "KafkaTopicSink",
         }
     }
 }

@@ -15,6 +15,8 @@ mod distinct;
 mod global_reduce;
 mod group_by;
 mod join;
+mod kafka_topic_sink;
+mod kafka_topic_source;
 mod keyed;
 mod kind;
 mod local_callback_sink;
@@ -34,6 +36,10 @@ pub use distinct::{Distinct, DistinctFns, DistinctKernel};
 pub use global_reduce::{GlobalReduce, GlobalReduceFn, GlobalReduceKernel};
 pub use group_by::{GroupBy, GroupByFns, GroupByKernel};
 pub use join::{Join, JoinFns, JoinKernel};
+pub use kafka_topic_sink::{KafkaTopicSink, RecordEncoder, RecordEncoderFns};
+pub use kafka_topic_source::{
+    KafkaTopicSource, RawRecords, RecordDecoder, RecordWithMetadataDecoder, ValueDecoder,
+};
 pub use keyed::{key_hash, TwoSidedKeys};
 pub use kind::OperatorKind;
 pub use local_callback_sink::{
@@ -57,6 +63,8 @@ pub enum Operator {
     CollectionSource(CollectionSource),
     /// Emits the lines of a text file.
     TextFileSource(TextFileSource),
+    /// Emits the records of Kafka topics between resolved offsets.
+    KafkaTopicSource(KafkaTopicSource),
     /// One record in, one record out.
     Map(Transform),
     /// One record in, any number out.
@@ -91,6 +99,8 @@ pub enum Operator {
     LocalCallbackSink(LocalCallbackSink),
     /// Writes records as lines of a text file.
     TextFileSink(TextFileSink),
+    /// Writes records to a Kafka topic.
+    KafkaTopicSink(KafkaTopicSink),
 }
 
 impl Operator {
@@ -99,6 +109,7 @@ impl Operator {
         match self {
             Operator::CollectionSource(_) => OperatorKind::CollectionSource,
             Operator::TextFileSource(_) => OperatorKind::TextFileSource,
+            Operator::KafkaTopicSource(_) => OperatorKind::KafkaTopicSource,
             Operator::Map(_) => OperatorKind::Map,
             Operator::FlatMap(_) => OperatorKind::FlatMap,
             Operator::Filter(_) => OperatorKind::Filter,
@@ -116,13 +127,16 @@ impl Operator {
             Operator::CoGroup(_) => OperatorKind::CoGroup,
             Operator::LocalCallbackSink(_) => OperatorKind::LocalCallbackSink,
             Operator::TextFileSink(_) => OperatorKind::TextFileSink,
+            Operator::KafkaTopicSink(_) => OperatorKind::KafkaTopicSink,
         }
     }
 
     /// The record types the operator expects on its input slots, in order.
     pub fn input_types(&self) -> Vec<DataType> {
         match self {
-            Operator::CollectionSource(_) | Operator::TextFileSource(_) => vec![],
+            Operator::CollectionSource(_)
+            | Operator::TextFileSource(_)
+            | Operator::KafkaTopicSource(_) => vec![],
             Operator::Map(op)
             | Operator::FlatMap(op)
             | Operator::Filter(op)
@@ -140,6 +154,7 @@ impl Operator {
             Operator::CoGroup(op) => vec![op.left_type.clone(), op.right_type.clone()],
             Operator::LocalCallbackSink(op) => vec![op.input_type.clone()],
             Operator::TextFileSink(op) => vec![op.input_type.clone()],
+            Operator::KafkaTopicSink(op) => vec![op.input_type.clone()],
         }
     }
 
@@ -148,6 +163,7 @@ impl Operator {
         Some(match self {
             Operator::CollectionSource(op) => op.data_type.clone(),
             Operator::TextFileSource(_) => DataType::of::<String>(),
+            Operator::KafkaTopicSource(op) => op.output_type.clone(),
             Operator::Map(op)
             | Operator::FlatMap(op)
             | Operator::Filter(op)
@@ -163,7 +179,9 @@ impl Operator {
             Operator::Union(op) => op.data_type.clone(),
             Operator::Cartesian(op) => op.output_type.clone(),
             Operator::CoGroup(op) => op.output_type.clone(),
-            Operator::LocalCallbackSink(_) | Operator::TextFileSink(_) => return None,
+            Operator::LocalCallbackSink(_)
+            | Operator::TextFileSink(_)
+            | Operator::KafkaTopicSink(_) => return None,
         })
     }
 

@@ -7,7 +7,7 @@ use wayang_core::channels::ChannelKind;
 use wayang_core::mapping::KindMapping;
 use wayang_core::{ExecutionOperator, Mapping, OperatorKind};
 
-use crate::operators::{binary, sinks, sources, unary, JavaOperator, RunFn};
+use crate::operators::{binary, kafka, sinks, sources, unary, JavaOperator, RunFn};
 use crate::JAVA;
 
 const NONE: &[&[ChannelKind]] = &[];
@@ -19,75 +19,35 @@ const STREAM_AND_COLLECTION: &[&[ChannelKind]] =
 /// Every mapping of the java platform.
 pub fn mappings() -> Vec<Arc<dyn Mapping>> {
     use OperatorKind as K;
-    [
-        (
-            K::CollectionSource,
-            "JavaCollectionSource",
-            NONE,
-            sources::collection as RunFn,
-        ),
-        (
-            K::TextFileSource,
-            "JavaTextFileSource",
-            NONE,
-            sources::text_file,
-        ),
+    // One line per operator kind: easier to audit as a table.
+    #[rustfmt::skip]
+    let table: [(OperatorKind, &'static str, &'static [&'static [ChannelKind]], RunFn); 21] = [
+        (K::CollectionSource, "JavaCollectionSource", NONE, sources::collection),
+        (K::TextFileSource, "JavaTextFileSource", NONE, sources::text_file),
+        (K::KafkaTopicSource, "JavaKafkaTopicSource", NONE, kafka::source),
         (K::Map, "JavaMapOperator", STREAM, unary::transform),
         (K::FlatMap, "JavaFlatMapOperator", STREAM, unary::transform),
         (K::Filter, "JavaFilterOperator", STREAM, unary::transform),
-        (
-            K::MapPartitions,
-            "JavaMapPartitionsOperator",
-            STREAM,
-            unary::transform,
-        ),
+        (K::MapPartitions, "JavaMapPartitionsOperator", STREAM, unary::transform),
         (K::Sample, "JavaSampleOperator", STREAM, unary::sample),
-        (
-            K::ReduceBy,
-            "JavaReduceByOperator",
-            STREAM,
-            unary::reduce_by,
-        ),
+        (K::ReduceBy, "JavaReduceByOperator", STREAM, unary::reduce_by),
         (K::GroupBy, "JavaGroupByOperator", STREAM, unary::group_by),
         (K::Distinct, "JavaDistinctOperator", STREAM, unary::distinct),
         (K::Sort, "JavaSortOperator", STREAM, unary::sort),
         (K::Count, "JavaCountOperator", STREAM, unary::count),
-        (
-            K::GlobalReduce,
-            "JavaGlobalReduceOperator",
-            STREAM,
-            unary::global_reduce,
-        ),
+        (K::GlobalReduce, "JavaGlobalReduceOperator", STREAM, unary::global_reduce),
         (K::Join, "JavaJoinOperator", TWO_STREAMS, binary::join),
         (K::Union, "JavaUnionOperator", TWO_STREAMS, binary::union),
-        (
-            K::Cartesian,
-            "JavaCartesianOperator",
-            STREAM_AND_COLLECTION,
-            binary::cartesian,
-        ),
-        (
-            K::CoGroup,
-            "JavaCoGroupOperator",
-            TWO_STREAMS,
-            binary::co_group,
-        ),
-        (
-            K::LocalCallbackSink,
-            "JavaLocalCallbackSink",
-            STREAM,
-            sinks::local_callback,
-        ),
-        (
-            K::TextFileSink,
-            "JavaTextFileSink",
-            STREAM,
-            sinks::text_file,
-        ),
-    ]
-    .into_iter()
-    .map(|(kind, name, inputs, run)| mapping(kind, name, inputs, run))
-    .collect()
+        (K::Cartesian, "JavaCartesianOperator", STREAM_AND_COLLECTION, binary::cartesian),
+        (K::CoGroup, "JavaCoGroupOperator", TWO_STREAMS, binary::co_group),
+        (K::LocalCallbackSink, "JavaLocalCallbackSink", STREAM, sinks::local_callback),
+        (K::TextFileSink, "JavaTextFileSink", STREAM, sinks::text_file),
+        (K::KafkaTopicSink, "JavaKafkaTopicSink", STREAM, kafka::sink),
+    ];
+    table
+        .into_iter()
+        .map(|(kind, name, inputs, run)| mapping(kind, name, inputs, run))
+        .collect()
 }
 
 fn mapping(

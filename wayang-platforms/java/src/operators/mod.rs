@@ -8,6 +8,7 @@
 //! by family in this module's files.
 
 pub(crate) mod binary;
+pub(crate) mod kafka;
 pub(crate) mod sinks;
 pub(crate) mod sources;
 pub(crate) mod unary;

@@ -1,0 +1,298 @@
+//! Kafka sources and sinks: `PlanBuilder::read_kafka_topic` and
+//! `DataQuanta::write_kafka_topic`, with Spark-like option names.
+//!
+//! A cluster is a [`KafkaCluster`]: an alias plus client properties, built in
+//! code or loaded from a `.properties` file (`wayang_kafka::load_cluster`).
+//! One plan may read from and write to any number of clusters.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wayang_core::formats::{Bincode, Bytes, Format, Json, Utf8};
+use wayang_core::operators::{
+    KafkaTopicSink, KafkaTopicSource, Operator, RecordEncoderFns, RecordWithMetadataDecoder,
+    ValueDecoder,
+};
+use wayang_core::{Data, DataType};
+
+pub use wayang_core::kafka::{
+    BadRecordPolicy, KafkaCluster, KafkaRecord, StartOffsets, StopOffsets,
+};
+
+use crate::{DataQuanta, PlanBuilder};
+
+/// A Kafka source being configured; a format method (`json`, `string`,
+/// `bytes`, `values::<F>`, `records::<F>`) adds it to the plan.
+#[must_use = "a Kafka source is added by a format method: .json(), .string(), .values::<F>(), ..."]
+pub struct KafkaSource {
+    plan: PlanBuilder,
+    cluster: KafkaCluster,
+    topics: Vec<String>,
+    start: StartOffsets,
+    stop: StopOffsets,
+    group: Option<String>,
+    on_bad_record: BadRecordPolicy,
+}
+
+impl PlanBuilder {
+    /// Reads `topic` of `cluster`: a bounded read from the starting offsets
+    /// (default: earliest) to the ending offsets (default: the high watermark
+    /// when the job starts).
+    ///
+    /// ```
+    /// # use wayang_kafka::embedded::EmbeddedCluster;
+    /// # let emea = EmbeddedCluster::start("emea", 1)?;
+    /// # emea.create_topic("orders", 3)?;
+    /// # emea.produce("orders", [(None::<&str>, "7"), (None, "35")])?;
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let total = plan.read_kafka_topic(&emea.cluster(), "orders").json::<u64>().reduce(|a, b| a + b).collect();
+    /// plan.execute(&wayang_core::WayangContext::new().with(wayang_java::plugin()))?;
+    /// assert_eq!(total.take()?, [42]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_kafka_topic(
+        &self,
+        cluster: &KafkaCluster,
+        topic: impl Into<String>,
+    ) -> KafkaSource {
+        KafkaSource {
+            plan: self.clone(),
+            cluster: cluster.clone(),
+            topics: vec![topic.into()],
+            start: StartOffsets::default(),
+            stop: StopOffsets::default(),
+            group: None,
+            on_bad_record: BadRecordPolicy::default(),
+        }
+    }
+}
+
+impl KafkaSource {
+    /// Also reads `topic` (of the same cluster).
+    pub fn topic(mut self, topic: impl Into<String>) -> Self {
+        self.topics.push(topic.into());
+        self
+    }
+
+    /// Where reading starts (Spark's `startingOffsets`).
+    pub fn starting_offsets(mut self, start: StartOffsets) -> Self {
+        self.start = start;
+        self
+    }
+
+    /// Where reading stops (Spark's `endingOffsets`).
+    pub fn ending_offsets(mut self, stop: StopOffsets) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    /// Starts where `group` last committed (the earliest offset where it never
+    /// did) and commits the offsets read to `group` once the whole job has
+    /// succeeded: running the job again reads only what is new.
+    pub fn resume_group(mut self, group: impl Into<String>) -> Self {
+        self.group = Some(group.into());
+        self.start = StartOffsets::Committed {
+            fallback: Box::new(StartOffsets::Earliest),
+        };
+        self
+    }
+
+    /// Commits the offsets read to `group` once the whole job has succeeded,
+    /// whatever the starting offsets (Spark's `kafka.group.id`).
+    pub fn commit_to_group(mut self, group: impl Into<String>) -> Self {
+        self.group = Some(group.into());
+        self
+    }
+
+    /// What to do with records that do not decode (default: fail the job).
+    pub fn on_bad_record(mut self, policy: BadRecordPolicy) -> Self {
+        self.on_bad_record = policy;
+        self
+    }
+
+    /// The values, decoded with format `F`.
+    pub fn values<F: Format>(self) -> DataQuanta<F::Value> {
+        self.add(
+            Arc::new(ValueDecoder::<F>::default()),
+            DataType::of::<F::Value>(),
+        )
+    }
+
+    /// The records with key, partition, offset, timestamp and headers, their
+    /// values decoded with format `F`.
+    pub fn records<F: Format>(self) -> DataQuanta<KafkaRecord<F::Value>> {
+        self.add(
+            Arc::new(RecordWithMetadataDecoder::<F>::default()),
+            DataType::of::<KafkaRecord<F::Value>>(),
+        )
+    }
+
+    /// The values, decoded from JSON.
+    pub fn json<T: Data + Serialize + DeserializeOwned>(self) -> DataQuanta<T> {
+        self.values::<Json<T>>()
+    }
+
+    /// The values, decoded with bincode.
+    pub fn bincode<T: Data + Serialize + DeserializeOwned>(self) -> DataQuanta<T> {
+        self.values::<Bincode<T>>()
+    }
+
+    /// The values as UTF-8 strings.
+    pub fn string(self) -> DataQuanta<String> {
+        self.values::<Utf8>()
+    }
+
+    /// The values as raw bytes.
+    pub fn bytes(self) -> DataQuanta<Vec<u8>> {
+        self.values::<Bytes>()
+    }
+
+    fn add<T: Data>(
+        self,
+        decoder: Arc<dyn wayang_core::operators::RecordDecoder>,
+        output_type: DataType,
+    ) -> DataQuanta<T> {
+        let source = KafkaTopicSource {
+            cluster: self.cluster,
+            topics: self.topics,
+            start: self.start,
+            stop: self.stop,
+            group: self.group,
+            on_bad_record: self.on_bad_record,
+            decoder,
+            output_type,
+        };
+        self.plan.source(Operator::KafkaTopicSource(source))
+    }
+}
+
+/// A Kafka sink being configured; a format method (`json`, `string`,
+/// `bytes`, `bincode`, `format::<F>`) adds it to the plan.
+#[must_use = "a Kafka sink is added by a format method: .json(), .string(), .bytes(), .format::<F>()"]
+pub struct KafkaSink<T> {
+    input: DataQuanta<T>,
+    cluster: KafkaCluster,
+    topic: String,
+    transactional_id: Option<String>,
+    key: Option<Arc<dyn Fn(&T) -> Vec<u8> + Send + Sync>>,
+    partition: Option<Arc<dyn Fn(&T) -> i32 + Send + Sync>>,
+    timestamp: Option<Arc<dyn Fn(&T) -> i64 + Send + Sync>>,
+    headers: Option<Arc<dyn Fn(&T) -> Vec<(String, Vec<u8>)> + Send + Sync>>,
+}
+
+impl<T: Data> DataQuanta<T> {
+    /// Writes the records to `topic` of `cluster`. The job succeeds only if
+    /// every record was delivered (every delivery report is checked).
+    ///
+    /// ```
+    /// # use wayang_kafka::embedded::EmbeddedCluster;
+    /// # let zone_b = EmbeddedCluster::start("zone-b", 1)?;
+    /// # zone_b.create_topic("averages", 2)?;
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// plan.read_collection(vec![("food".to_string(), 12.5)])
+    ///     .write_kafka_topic(&zone_b.cluster(), "averages")
+    ///     .key(|(category, _)| category.clone())
+    ///     .json();
+    /// plan.execute(&wayang_core::WayangContext::new().with(wayang_java::plugin()))?;
+    /// let stored = zone_b.read_all("averages")?;
+    /// assert_eq!(stored[0].key.as_deref(), Some(&b"food"[..]));
+    /// assert_eq!(stored[0].value.as_deref(), Some(&b"[\"food\",12.5]"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_kafka_topic(
+        &self,
+        cluster: &KafkaCluster,
+        topic: impl Into<String>,
+    ) -> KafkaSink<T> {
+        KafkaSink {
+            input: self.clone(),
+            cluster: cluster.clone(),
+            topic: topic.into(),
+            transactional_id: None,
+            key: None,
+            partition: None,
+            timestamp: None,
+            headers: None,
+        }
+    }
+}
+
+impl<T: Data> KafkaSink<T> {
+    /// Keys each record (the producer partitions by key, as Java clients do).
+    pub fn key<K: AsRef<[u8]>>(mut self, key: impl Fn(&T) -> K + Send + Sync + 'static) -> Self {
+        self.key = Some(Arc::new(move |record| key(record).as_ref().to_vec()));
+        self
+    }
+
+    /// Chooses each record's partition explicitly.
+    pub fn partition(mut self, partition: impl Fn(&T) -> i32 + Send + Sync + 'static) -> Self {
+        self.partition = Some(Arc::new(partition));
+        self
+    }
+
+    /// Sets each record's timestamp (ms since the epoch).
+    pub fn timestamp(mut self, timestamp: impl Fn(&T) -> i64 + Send + Sync + 'static) -> Self {
+        self.timestamp = Some(Arc::new(timestamp));
+        self
+    }
+
+    /// Adds headers to each record.
+    pub fn headers(
+        mut self,
+        headers: impl Fn(&T) -> Vec<(String, Vec<u8>)> + Send + Sync + 'static,
+    ) -> Self {
+        self.headers = Some(Arc::new(headers));
+        self
+    }
+
+    /// Writes in one transaction: the records become visible to
+    /// `read_committed` readers only if, and when, the whole job succeeds.
+    pub fn transactional(mut self, transactional_id: impl Into<String>) -> Self {
+        self.transactional_id = Some(transactional_id.into());
+        self
+    }
+
+    /// Adds the sink, encoding values with format `F`.
+    pub fn format<F: Format<Value = T>>(self) {
+        let mut encoder = RecordEncoderFns::<T, F>::default();
+        encoder.key = self.key;
+        encoder.partition = self.partition;
+        encoder.timestamp = self.timestamp;
+        encoder.headers = self.headers;
+        let sink = KafkaTopicSink {
+            cluster: self.cluster,
+            topic: self.topic,
+            encoder: Arc::new(encoder),
+            transactional_id: self.transactional_id,
+            input_type: DataType::of::<T>(),
+        };
+        self.input.then::<()>(Operator::KafkaTopicSink(sink), &[]);
+    }
+}
+
+impl<T: Data + Serialize + DeserializeOwned> KafkaSink<T> {
+    /// Adds the sink, encoding values as JSON.
+    pub fn json(self) {
+        self.format::<Json<T>>();
+    }
+
+    /// Adds the sink, encoding values with bincode.
+    pub fn bincode(self) {
+        self.format::<Bincode<T>>();
+    }
+}
+
+impl KafkaSink<String> {
+    /// Adds the sink, writing the strings as UTF-8.
+    pub fn string(self) {
+        self.format::<Utf8>();
+    }
+}
+
+impl KafkaSink<Vec<u8>> {
+    /// Adds the sink, writing the bytes as they are.
+    pub fn bytes(self) {
+        self.format::<Bytes>();
+    }
+}

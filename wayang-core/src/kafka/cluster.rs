@@ -1,0 +1,425 @@
+//! A Kafka cluster's connection settings: an alias and client properties.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::config::parse_properties;
+use crate::error::{Error, Result};
+
+/// What secrets are shown as.
+pub const REDACTED: &str = "[redacted]";
+
+/// Whether a property holds a secret that must never be shown: passwords,
+/// secrets, OAuth bearer settings, private keys and JAAS configurations.
+pub fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.contains("password")
+        || key.contains("secret")
+        || key.starts_with("sasl.oauthbearer.")
+        || key == "sasl.jaas.config"
+        || key == "ssl.key.pem"
+        || key == "basic.auth.user.info"
+        || key.ends_with(".user.info")
+}
+
+/// One client property and where it was set.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClusterProperty {
+    /// The librdkafka property name.
+    pub key: String,
+    /// Its value, with `${VAR}` already substituted.
+    pub value: String,
+    /// The file and 1-based line it came from, if it came from a file.
+    pub origin: Option<(PathBuf, usize)>,
+}
+
+/// The connection settings of one Kafka cluster: an alias that names it in
+/// messages (`emea`, `zone-b`) and librdkafka client properties
+/// (`bootstrap.servers`, `security.protocol`, `sasl.username`, ...).
+///
+/// Debug and Display show every property but redact secrets (see
+/// [`is_secret_key`]), so a cluster can be logged safely.
+///
+/// ```
+/// use wayang_core::kafka::KafkaCluster;
+///
+/// let cluster = KafkaCluster::new("emea")
+///     .with("bootstrap.servers", "broker-1:9092")
+///     .with("sasl.password", "hunter2");
+/// assert_eq!(cluster.get("bootstrap.servers"), Some("broker-1:9092"));
+/// assert!(!format!("{cluster:?} {cluster}").contains("hunter2"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct KafkaCluster {
+    alias: String,
+    properties: Vec<ClusterProperty>,
+    source: Option<PathBuf>,
+}
+
+/// Keys of Java clients that librdkafka does not know and that carry no
+/// meaning for it; Confluent's Java-style `client.properties` contain them.
+const JAVA_ONLY_KEYS: &[&str] = &[
+    "key.serializer",
+    "value.serializer",
+    "key.deserializer",
+    "value.deserializer",
+    "client.dns.lookup",
+    "basic.auth.credentials.source",
+    "basic.auth.user.info",
+    "schema.registry.url",
+    "schema.registry.basic.auth.user.info",
+    "schema.registry.basic.auth.credentials.source",
+];
+
+impl KafkaCluster {
+    /// A cluster with no properties yet.
+    pub fn new(alias: impl Into<String>) -> Self {
+        KafkaCluster {
+            alias: alias.into(),
+            properties: Vec::new(),
+            source: None,
+        }
+    }
+
+    /// Sets a property (replacing an earlier value).
+    pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.set(key, value);
+        self
+    }
+
+    /// Sets a property (replacing an earlier value).
+    pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        let (key, value) = (key.into(), value.into());
+        self.properties.retain(|p| p.key != key);
+        self.properties.push(ClusterProperty {
+            key,
+            value,
+            origin: None,
+        });
+        self
+    }
+
+    /// Loads a Java-style `.properties` file (the shape Confluent Cloud hands
+    /// out), substituting `${VAR}` in values from the environment.
+    pub fn from_properties_file(alias: impl Into<String>, path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|error| Error::ConfigurationFile {
+            path: path.to_path_buf(),
+            line: 0,
+            reason: format!("cannot read the cluster properties file: {error}"),
+        })?;
+        Self::from_properties_text(alias, &text, path, &|name| std::env::var(name).ok())
+    }
+
+    /// Parses properties text; `origin` names the file in errors and `env`
+    /// looks up `${VAR}` values. `${VAR:-default}` falls back to `default`;
+    /// `$${` is a literal `${`. An unset variable without a default is an error
+    /// naming the file, line and variable. Keys only Java clients know
+    /// (serializers, `client.dns.lookup`, schema registry settings) are
+    /// dropped; a `sasl.jaas.config` with a PLAIN or SCRAM login module
+    /// becomes `sasl.username` and `sasl.password`.
+    pub fn from_properties_text(
+        alias: impl Into<String>,
+        text: &str,
+        origin: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let mut cluster = KafkaCluster::new(alias);
+        cluster.source = Some(origin.to_path_buf());
+        for property in parse_properties(text, origin)? {
+            let at = |reason: String| Error::ConfigurationFile {
+                path: origin.to_path_buf(),
+                line: property.line,
+                reason,
+            };
+            let value = substitute(&property.value, env).map_err(at)?;
+            let located = |key: &str, value: String| ClusterProperty {
+                key: key.to_string(),
+                value,
+                origin: Some((origin.to_path_buf(), property.line)),
+            };
+            if JAVA_ONLY_KEYS.contains(&property.key.as_str()) {
+                tracing::debug!(key = %property.key, "ignoring a Java-client-only property");
+                continue;
+            }
+            if property.key == "sasl.jaas.config" {
+                let (username, password) = parse_jaas(&value).map_err(at)?;
+                cluster.replace(located("sasl.username", username));
+                cluster.replace(located("sasl.password", password));
+                continue;
+            }
+            cluster.replace(located(&property.key, value));
+        }
+        Ok(cluster)
+    }
+
+    fn replace(&mut self, property: ClusterProperty) {
+        self.properties.retain(|p| p.key != property.key);
+        self.properties.push(property);
+    }
+
+    /// The alias.
+    pub fn alias(&self) -> &str {
+        &self.alias
+    }
+
+    /// The file the properties came from, if any.
+    pub fn source(&self) -> Option<&Path> {
+        self.source.as_deref()
+    }
+
+    /// A property's value.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.properties
+            .iter()
+            .find(|p| p.key == key)
+            .map(|p| p.value.as_str())
+    }
+
+    /// All properties, in the order they were set.
+    pub fn properties(&self) -> &[ClusterProperty] {
+        &self.properties
+    }
+
+    /// Where a property was set, as `file:line`, for error messages.
+    pub fn origin_of(&self, key: &str) -> Option<String> {
+        let property = self.properties.iter().find(|p| p.key == key)?;
+        let (path, line) = property.origin.as_ref()?;
+        Some(format!("{}:{line}", path.display()))
+    }
+
+    /// The properties with secrets redacted, for display.
+    pub fn redacted(&self) -> BTreeMap<&str, &str> {
+        self.properties
+            .iter()
+            .map(|p| {
+                let shown = if is_secret_key(&p.key) {
+                    REDACTED
+                } else {
+                    p.value.as_str()
+                };
+                (p.key.as_str(), shown)
+            })
+            .collect()
+    }
+}
+
+impl fmt::Debug for KafkaCluster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KafkaCluster")
+            .field("alias", &self.alias)
+            .field("properties", &self.redacted())
+            .finish()
+    }
+}
+
+impl fmt::Display for KafkaCluster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.alias)?;
+        if let Some(servers) = self.get("bootstrap.servers") {
+            write!(f, " ({servers})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Replaces `${VAR}` and `${VAR:-default}` in a value.
+fn substitute(
+    value: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> std::result::Result<String, String> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        if rest[..start].ends_with('$') {
+            out.push_str(&rest[..start - 1]);
+            out.push_str("${");
+            rest = &rest[start + 2..];
+            continue;
+        }
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('}')
+            .ok_or_else(|| "`${` without a closing `}`".to_string())?;
+        let expression = &rest[start + 2..start + end];
+        let (name, default) = match expression.split_once(":-") {
+            Some((name, default)) => (name, Some(default)),
+            None => (expression, None),
+        };
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "`${{{name}}}` is not a valid environment variable name"
+            ));
+        }
+        match (env(name), default) {
+            (Some(found), _) => out.push_str(&found),
+            (None, Some(default)) => out.push_str(default),
+            (None, None) => {
+                return Err(format!(
+                    "environment variable {name} is not set (set it, or write ${{{name}:-default}})"
+                ))
+            }
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Extracts the user name and password of a PLAIN or SCRAM JAAS line:
+/// `org.apache...PlainLoginModule required username='KEY' password='SECRET';`
+fn parse_jaas(value: &str) -> std::result::Result<(String, String), String> {
+    if !(value.contains("PlainLoginModule") || value.contains("ScramLoginModule")) {
+        return Err(
+            "sasl.jaas.config: only PLAIN and SCRAM login modules can be translated; \
+                    set sasl.mechanisms, sasl.username and sasl.password instead"
+                .into(),
+        );
+    }
+    let field = |name: &str| -> Option<String> {
+        let at = value.find(&format!("{name}="))? + name.len() + 1;
+        let rest = &value[at..];
+        let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+        let end = rest[1..].find(quote)?;
+        Some(rest[1..1 + end].to_string())
+    };
+    match (field("username"), field("password")) {
+        (Some(username), Some(password)) => Ok((username, password)),
+        // Never echo the value: it holds the password.
+        _ => Err("sasl.jaas.config: expected username='...' and password='...'".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "CLUSTER_API_KEY" => Some("ABCKEY".into()),
+            "CLUSTER_API_SECRET" => Some("s3cr3t-Value".into()),
+            _ => None,
+        }
+    }
+
+    const CONFLUENT: &str = "\
+# Required connection configs for Kafka producer, consumer, and admin
+bootstrap.servers=pkc-abc12.eu-west-1.aws.confluent.cloud:9092
+security.protocol=SASL_SSL
+sasl.mechanisms=PLAIN
+sasl.username=${CLUSTER_API_KEY}
+sasl.password=${CLUSTER_API_SECRET}
+# Best practice for higher availability in librdkafka clients prior to 1.7
+session.timeout.ms=45000
+client.id=${CLIENT_ID:-wayang}
+";
+
+    #[test]
+    fn loads_the_confluent_shape_with_env_substitution() {
+        let cluster = KafkaCluster::from_properties_text(
+            "emea",
+            CONFLUENT,
+            Path::new("emea.properties"),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(cluster.alias(), "emea");
+        assert_eq!(cluster.get("sasl.username"), Some("ABCKEY"));
+        assert_eq!(cluster.get("sasl.password"), Some("s3cr3t-Value"));
+        assert_eq!(cluster.get("client.id"), Some("wayang"));
+        assert_eq!(
+            cluster.origin_of("sasl.password").as_deref(),
+            Some("emea.properties:6")
+        );
+        let shown = format!("{cluster:?} {cluster} {:?}", cluster.redacted());
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(
+            shown.contains("[redacted]") && shown.contains("ABCKEY"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn unset_variable_names_file_line_and_variable() {
+        let text = "bootstrap.servers=x:9092\nsasl.password=${MISSING_SECRET}\n";
+        let error =
+            KafkaCluster::from_properties_text("apac", text, Path::new("apac.properties"), &env)
+                .unwrap_err()
+                .to_string();
+        assert_eq!(
+            error,
+            "configuration file apac.properties:2: environment variable MISSING_SECRET is not set \
+             (set it, or write ${MISSING_SECRET:-default})"
+        );
+    }
+
+    #[test]
+    fn translates_java_jaas_and_drops_java_only_keys() {
+        let text = "bootstrap.servers=b:9092\n\
+                    sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required \
+                    username='${CLUSTER_API_KEY}' password='${CLUSTER_API_SECRET}';\n\
+                    key.serializer=org.apache.kafka.common.serialization.StringSerializer\n\
+                    client.dns.lookup=use_all_dns_ips\n";
+        let cluster =
+            KafkaCluster::from_properties_text("us", text, Path::new("us.properties"), &env)
+                .unwrap();
+        let keys: Vec<&str> = cluster
+            .properties()
+            .iter()
+            .map(|p| p.key.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            ["bootstrap.servers", "sasl.username", "sasl.password"]
+        );
+        assert_eq!(cluster.get("sasl.password"), Some("s3cr3t-Value"));
+
+        let bad = "sasl.jaas.config=com.example.Kerberos required secret='s3cr3t-Value';";
+        let error = KafkaCluster::from_properties_text("us", bad, Path::new("us.properties"), &env)
+            .unwrap_err();
+        assert!(!error.to_string().contains("s3cr3t"), "{error}");
+    }
+
+    #[test]
+    fn substitution_edge_cases() {
+        assert_eq!(substitute("a$${b}c", &env).unwrap(), "a${b}c");
+        assert_eq!(
+            substitute("${CLUSTER_API_KEY}-${CLUSTER_API_KEY}", &env).unwrap(),
+            "ABCKEY-ABCKEY"
+        );
+        assert!(substitute("${unclosed", &env)
+            .unwrap_err()
+            .contains("closing"));
+        assert!(substitute("${bad name}", &env)
+            .unwrap_err()
+            .contains("not a valid"));
+    }
+
+    #[test]
+    fn secret_keys() {
+        for key in [
+            "sasl.password",
+            "ssl.key.password",
+            "sasl.oauthbearer.client.secret",
+            "sasl.oauthbearer.config",
+            "my.SECRET.thing",
+            "sasl.jaas.config",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in ["bootstrap.servers", "sasl.username", "security.protocol"] {
+            assert!(!is_secret_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn malformed_line_does_not_echo_a_secret() {
+        let text = "sasl.password s3cr3t-Value\n";
+        let error = KafkaCluster::from_properties_text("x", text, Path::new("x.properties"), &env)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("x.properties:1"), "{error}");
+        assert!(!error.contains("s3cr3t"), "{error}");
+    }
+}

@@ -1,0 +1,152 @@
+//! KafkaTopicSink: write records to a topic of one cluster.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::data::{AnyIter, Data, DataType};
+use crate::error::Result;
+use crate::formats::Format;
+use crate::kafka::{KafkaCluster, OutgoingRecord};
+
+/// Turns typed records into records to produce, erased.
+pub trait RecordEncoder: Send + Sync {
+    /// The format's name, for messages.
+    fn format(&self) -> &'static str;
+
+    /// Encodes each record of `input` and hands it to `produce`, stopping at
+    /// the first error `produce` returns. Returns how many were handed over;
+    /// a record that does not encode is an error naming its position.
+    fn encode(
+        &self,
+        input: AnyIter,
+        produce: &mut dyn FnMut(OutgoingRecord<'_>) -> std::result::Result<(), String>,
+    ) -> Result<std::result::Result<u64, String>>;
+}
+
+/// Writes records to a topic.
+#[derive(Clone)]
+pub struct KafkaTopicSink {
+    /// The cluster.
+    pub cluster: KafkaCluster,
+    /// The topic.
+    pub topic: String,
+    /// The typed encoder.
+    pub encoder: Arc<dyn RecordEncoder>,
+    /// A transactional id: all records of the job become visible to
+    /// `read_committed` readers together, only if the job succeeds.
+    pub transactional_id: Option<String>,
+    /// The input record type.
+    pub input_type: DataType,
+}
+
+type KeyFn<T> = Arc<dyn Fn(&T) -> Vec<u8> + Send + Sync>;
+type PartitionFn<T> = Arc<dyn Fn(&T) -> i32 + Send + Sync>;
+type TimestampFn<T> = Arc<dyn Fn(&T) -> i64 + Send + Sync>;
+type HeadersFn<T> = Arc<dyn Fn(&T) -> Vec<(String, Vec<u8>)> + Send + Sync>;
+
+/// The typed [`RecordEncoder`]: a value format and optional key, partition,
+/// timestamp and header functions.
+pub struct RecordEncoderFns<T, F> {
+    /// Computes the record key (bytes); without it records have no key.
+    pub key: Option<KeyFn<T>>,
+    /// Chooses the partition; without it the producer's partitioner does.
+    pub partition: Option<PartitionFn<T>>,
+    /// Sets the timestamp; without it the producer's clock does.
+    pub timestamp: Option<TimestampFn<T>>,
+    /// Adds headers.
+    pub headers: Option<HeadersFn<T>>,
+    _format: PhantomData<fn() -> F>,
+}
+
+impl<T, F> Default for RecordEncoderFns<T, F> {
+    fn default() -> Self {
+        RecordEncoderFns {
+            key: None,
+            partition: None,
+            timestamp: None,
+            headers: None,
+            _format: PhantomData,
+        }
+    }
+}
+
+impl<T: Data, F: Format<Value = T>> RecordEncoder for RecordEncoderFns<T, F> {
+    fn format(&self) -> &'static str {
+        F::NAME
+    }
+
+    fn encode(
+        &self,
+        input: AnyIter,
+        produce: &mut dyn FnMut(OutgoingRecord<'_>) -> std::result::Result<(), String>,
+    ) -> Result<std::result::Result<u64, String>> {
+        let mut payload = Vec::new();
+        let mut count = 0u64;
+        for record in input.downcast::<T>()? {
+            payload.clear();
+            if let Err(reason) = F::encode(&record, &mut payload) {
+                return Ok(Err(format!(
+                    "record {count} does not encode as {}: {reason}",
+                    F::NAME
+                )));
+            }
+            let key = self.key.as_ref().map(|key| key(&record));
+            let headers = self
+                .headers
+                .as_ref()
+                .map(|h| h(&record))
+                .unwrap_or_default();
+            let outgoing = OutgoingRecord {
+                key: key.as_deref(),
+                payload: &payload,
+                partition: self.partition.as_ref().map(|p| p(&record)),
+                timestamp: self.timestamp.as_ref().map(|t| t(&record)),
+                headers: &headers,
+            };
+            if let Err(reason) = produce(outgoing) {
+                return Ok(Err(reason));
+            }
+            count += 1;
+        }
+        Ok(Ok(count))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::Utf8;
+
+    #[test]
+    fn encodes_keys_and_values() {
+        let mut encoder = RecordEncoderFns::<String, Utf8>::default();
+        encoder.key = Some(Arc::new(|s: &String| {
+            s.chars().take(1).collect::<String>().into_bytes()
+        }));
+        let mut seen = Vec::new();
+        let count = encoder
+            .encode(
+                AnyIter::new(["ab".to_string(), "cd".into()].into_iter()),
+                &mut |r| {
+                    seen.push((r.key.map(<[u8]>::to_vec), r.payload.to_vec()));
+                    Ok(())
+                },
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(count, 2);
+        assert_eq!(seen[1], (Some(b"c".to_vec()), b"cd".to_vec()));
+    }
+
+    #[test]
+    fn a_produce_error_stops_encoding() {
+        let encoder = RecordEncoderFns::<String, Utf8>::default();
+        let result = encoder
+            .encode(
+                AnyIter::new(["a".to_string(), "b".into()].into_iter()),
+                &mut |_| Err("queue closed".into()),
+            )
+            .unwrap();
+        assert_eq!(result, Err("queue closed".to_string()));
+    }
+}

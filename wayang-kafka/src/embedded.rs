@@ -1,0 +1,197 @@
+//! Embedded Kafka-protocol clusters: librdkafka's mock cluster, in process.
+//!
+//! Each [`EmbeddedCluster`] listens on real TCP ports of 127.0.0.1, so any
+//! Kafka client (this crate's, `kcat`, a JVM) can reach it while it lives.
+//! Several independent clusters fit in one process, one per organisation.
+//!
+//! Limits (librdkafka's mock broker): no admin API (create topics with
+//! [`EmbeddedCluster::create_topic`]), no SASL or TLS, `read_committed` does
+//! not filter aborted records, and **each partition keeps only its last
+//! 5 MiB or 100,000 message sets: older data is silently dropped**. Size
+//! topics with enough partitions (1 M records of 100 B need 24 or more) and
+//! check that the low watermark stays 0 ([`EmbeddedCluster::low_watermarks`]).
+
+use std::time::Duration;
+
+use rdkafka::consumer::Consumer;
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::DefaultProducerContext;
+use wayang_core::kafka::{KafkaCluster, OutgoingRecord};
+
+use crate::error::KafkaError;
+use crate::offsets::{admin_consumer, partitions, resolve_all, OffsetRange};
+use crate::reader::{RangeReader, ReadOptions, ReadProgress};
+use crate::settings::KafkaSettings;
+use crate::writer::TopicWriter;
+
+/// A record as stored in a topic, for inspecting what a job wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// The partition.
+    pub partition: i32,
+    /// The offset.
+    pub offset: i64,
+    /// The key.
+    pub key: Option<Vec<u8>>,
+    /// The value.
+    pub value: Option<Vec<u8>>,
+    /// The headers.
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+}
+
+/// An in-process Kafka-protocol cluster (see the module docs for its limits).
+pub struct EmbeddedCluster {
+    alias: String,
+    mock: MockCluster<'static, DefaultProducerContext>,
+}
+
+impl EmbeddedCluster {
+    /// Starts a cluster of `brokers` brokers.
+    pub fn start(alias: impl Into<String>, brokers: i32) -> Result<Self, KafkaError> {
+        let alias = alias.into();
+        let mock = MockCluster::new(brokers).map_err(|e| KafkaError::Client {
+            alias: alias.clone(),
+            reason: format!("cannot start an embedded cluster: {e}"),
+        })?;
+        Ok(EmbeddedCluster { alias, mock })
+    }
+
+    /// Creates a topic (replication factor 1).
+    pub fn create_topic(&self, topic: &str, partitions: i32) -> Result<(), KafkaError> {
+        self.mock
+            .create_topic(topic, partitions, 1)
+            .map_err(|e| KafkaError::Client {
+                alias: self.alias.clone(),
+                reason: format!("cannot create topic {topic:?}: {e}"),
+            })
+    }
+
+    /// The connection settings of this cluster, under its alias.
+    pub fn cluster(&self) -> KafkaCluster {
+        KafkaCluster::new(&self.alias).with("bootstrap.servers", self.bootstrap_servers())
+    }
+
+    /// The `bootstrap.servers` of this cluster.
+    pub fn bootstrap_servers(&self) -> String {
+        self.mock.bootstrap_servers()
+    }
+
+    /// The alias.
+    pub fn alias(&self) -> &str {
+        &self.alias
+    }
+
+    /// The underlying mock cluster, for fault injection in tests
+    /// (`request_errors`, `topic_error`, `broker_down`, ...).
+    pub fn mock(&self) -> &MockCluster<'static, DefaultProducerContext> {
+        &self.mock
+    }
+
+    /// Produces `(key, value)` records and waits for every delivery.
+    pub fn produce<K, V>(
+        &self,
+        topic: &str,
+        records: impl IntoIterator<Item = (Option<K>, V)>,
+    ) -> Result<u64, KafkaError>
+    where
+        K: AsRef<[u8]>,
+        V: AsRef<[u8]>,
+    {
+        let settings = KafkaSettings::default();
+        let mut writer = TopicWriter::open(&self.cluster(), topic, None, &settings)?;
+        for (key, value) in records {
+            let record = OutgoingRecord {
+                key: key.as_ref().map(AsRef::as_ref),
+                payload: value.as_ref(),
+                partition: None,
+                timestamp: None,
+                headers: &[],
+            };
+            writer.send(record).map_err(|reason| KafkaError::Produce {
+                alias: self.alias.clone(),
+                topic: topic.to_string(),
+                reason,
+            })?;
+        }
+        writer.finish()?.commit()
+    }
+
+    /// Every record of `topic`, by partition then offset.
+    pub fn read_all(&self, topic: &str) -> Result<Vec<StoredRecord>, KafkaError> {
+        let cluster = self.cluster();
+        let settings = KafkaSettings::default();
+        let ranges = resolve_all(&cluster, topic, &settings)?;
+        read_ranges(&cluster, ranges, &settings)
+    }
+
+    /// The low watermark of each partition of `topic`: anything above 0
+    /// means the mock broker dropped old records (see the module docs).
+    pub fn low_watermarks(&self, topic: &str) -> Result<Vec<i64>, KafkaError> {
+        let cluster = self.cluster();
+        let settings = KafkaSettings::default();
+        let consumer = admin_consumer(&cluster, None)?;
+        partitions(&consumer, &cluster, topic, &settings)?
+            .into_iter()
+            .map(|p| {
+                consumer
+                    .fetch_watermarks(topic, p, Duration::from_secs(10))
+                    .map(|(low, _)| low)
+                    .map_err(|e| {
+                        crate::offsets::partition_error(
+                            &cluster,
+                            topic,
+                            p,
+                            "reading watermarks",
+                            &e,
+                        )
+                    })
+            })
+            .collect()
+    }
+}
+
+fn read_ranges(
+    cluster: &KafkaCluster,
+    ranges: Vec<OffsetRange>,
+    settings: &KafkaSettings,
+) -> Result<Vec<StoredRecord>, KafkaError> {
+    use wayang_core::job::{JobState, OperatorLabel, OperatorProbe};
+    use wayang_core::operators::RawRecords;
+    use wayang_core::plan::NodeId;
+    use wayang_core::OperatorKind;
+
+    let job = std::sync::Arc::new(JobState::default());
+    let label = OperatorLabel {
+        kind: OperatorKind::KafkaTopicSource,
+        name: Some("read_all".into()),
+        node: NodeId(0),
+    };
+    let options = ReadOptions {
+        settings: *settings,
+        policy: Default::default(),
+        format: "bytes",
+        needs_headers: true,
+        probe: std::sync::Arc::new(OperatorProbe::new(label, job.clone())),
+        progress: std::sync::Arc::new(ReadProgress::default()),
+    };
+    let mut reader = RangeReader::new(cluster.clone(), ranges, options);
+    let mut records = Vec::new();
+    while reader.next_record(&mut |view| {
+        records.push(StoredRecord {
+            partition: view.partition,
+            offset: view.offset,
+            key: view.key.map(<[u8]>::to_vec),
+            value: view.payload.map(<[u8]>::to_vec),
+            headers: view.headers.to_vec(),
+        });
+        Ok(())
+    }) {}
+    if let Some(error) = job.take_error() {
+        return Err(KafkaError::Client {
+            alias: cluster.alias().to_string(),
+            reason: error.to_string(),
+        });
+    }
+    records.sort_by_key(|r| (r.partition, r.offset));
+    Ok(records)
+}

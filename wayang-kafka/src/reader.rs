@@ -1,0 +1,484 @@
+//! Reading offset ranges: a [`RawRecords`] over assigned consumers.
+//!
+//! Topics are read one after another, each with its own consumer: a
+//! partition-EOF event carries no topic name, so one consumer per topic keeps
+//! it unambiguous. A partition is done when the consumer's position reaches
+//! its stop offset (a record at or past it arrives) or the partition's end is
+//! reached, never by waiting for the record at `until - 1`: transaction
+//! markers and compacted gaps occupy offsets but never arrive.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer, DefaultConsumerContext};
+use rdkafka::error::KafkaError as RdError;
+use rdkafka::message::{Headers, Message};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{Offset, TopicPartitionList};
+use wayang_core::job::OperatorProbe;
+use wayang_core::kafka::{BadRecordPolicy, KafkaCluster, OutgoingRecord, RecordView};
+use wayang_core::operators::RawRecords;
+use wayang_core::Error;
+
+use crate::client;
+use crate::error::KafkaError;
+use crate::offsets::{partition_error, OffsetRange};
+use crate::settings::KafkaSettings;
+use crate::writer::TopicWriter;
+
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The next offset to read per (topic, partition), as far as a job got:
+/// what a consumer group commits once the job has succeeded.
+#[derive(Debug, Default)]
+pub struct ReadProgress {
+    positions: Mutex<BTreeMap<(String, i32), i64>>,
+}
+
+impl ReadProgress {
+    fn record(&self, topic: &str, partition: i32, next: i64) {
+        let mut positions = self
+            .positions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let entry = positions
+            .entry((topic.to_string(), partition))
+            .or_insert(next);
+        *entry = (*entry).max(next);
+    }
+
+    /// The positions reached, per (topic, partition).
+    pub fn snapshot(&self) -> BTreeMap<(String, i32), i64> {
+        self.positions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// What a reader needs besides its ranges.
+pub struct ReadOptions {
+    /// The job's Kafka settings.
+    pub settings: KafkaSettings,
+    /// What to do with records that do not decode.
+    pub policy: BadRecordPolicy,
+    /// The decoder's format, for messages.
+    pub format: &'static str,
+    /// Whether decoders need the headers.
+    pub needs_headers: bool,
+    /// The reading operator's probe: failures, counters.
+    pub probe: Arc<OperatorProbe>,
+    /// Where the positions reached are recorded.
+    pub progress: Arc<ReadProgress>,
+}
+
+/// Reads offset ranges of one cluster, offering each record to a decoder.
+pub struct RangeReader {
+    cluster: KafkaCluster,
+    options: ReadOptions,
+    topics: VecDeque<Vec<OffsetRange>>,
+    current: Option<TopicRead>,
+    dead_letters: Option<TopicWriter>,
+    finished: bool,
+}
+
+struct TopicRead {
+    consumer: BaseConsumer,
+    topic: String,
+    partitions: Vec<PartitionRead>,
+    open: usize,
+    last_progress: Instant,
+    last_error: Option<String>,
+}
+
+struct PartitionRead {
+    partition: i32,
+    until: Option<i64>,
+    next: i64,
+    done: bool,
+}
+
+impl RangeReader {
+    /// A reader of `ranges` (any order; grouped by topic here).
+    pub fn new(cluster: KafkaCluster, ranges: Vec<OffsetRange>, options: ReadOptions) -> Self {
+        let mut by_topic: BTreeMap<String, Vec<OffsetRange>> = BTreeMap::new();
+        for range in ranges {
+            by_topic.entry(range.topic.clone()).or_default().push(range);
+        }
+        RangeReader {
+            cluster,
+            options,
+            topics: by_topic.into_values().collect(),
+            current: None,
+            dead_letters: None,
+            finished: false,
+        }
+    }
+
+    fn open(&self, ranges: Vec<OffsetRange>) -> Result<TopicRead, KafkaError> {
+        // librdkafka refuses to assign partitions without a group id, even
+        // though this consumer never joins the group nor commits to it.
+        let mut config = client::config(
+            &self.cluster,
+            &[
+                ("fetch.wait.max.ms", "100"),
+                ("group.id", "wayang-rs-reader"),
+            ],
+        );
+        client::force(
+            &mut config,
+            &[
+                ("enable.partition.eof", "true"),
+                ("enable.auto.commit", "false"),
+                ("enable.auto.offset.store", "false"),
+                ("auto.offset.reset", "error"),
+            ],
+        );
+        let consumer: BaseConsumer =
+            client::create(&self.cluster, &config, DefaultConsumerContext)?;
+        let topic = ranges.first().map(|r| r.topic.clone()).unwrap_or_default();
+        let mut assignment = TopicPartitionList::new();
+        let mut partitions = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            let done = range.is_empty();
+            if !done {
+                assignment
+                    .add_partition_offset(&range.topic, range.partition, Offset::Offset(range.from))
+                    .map_err(|e| {
+                        partition_error(
+                            &self.cluster,
+                            &range.topic,
+                            range.partition,
+                            "assigning",
+                            &e,
+                        )
+                    })?;
+            } else {
+                self.options
+                    .progress
+                    .record(&range.topic, range.partition, range.from);
+            }
+            partitions.push(PartitionRead {
+                partition: range.partition,
+                until: range.until,
+                next: range.from,
+                done,
+            });
+        }
+        consumer
+            .assign(&assignment)
+            .map_err(|e| KafkaError::Client {
+                alias: self.cluster.alias().to_string(),
+                reason: format!("topic {topic:?}: cannot assign partitions: {e}"),
+            })?;
+        let open = partitions.iter().filter(|p| !p.done).count();
+        Ok(TopicRead {
+            consumer,
+            topic,
+            partitions,
+            open,
+            last_progress: Instant::now(),
+            last_error: None,
+        })
+    }
+
+    fn fail(&mut self, error: KafkaError) -> bool {
+        self.finished = true;
+        self.options.probe.fail(Error::External {
+            operator: self.options.probe.label().to_string(),
+            cause: Box::new(error),
+        });
+        false
+    }
+
+    fn finish(&mut self) -> bool {
+        self.finished = true;
+        if let Some(writer) = self.dead_letters.take() {
+            if let Err(error) = writer.finish() {
+                return self.fail(error);
+            }
+        }
+        false
+    }
+}
+
+impl TopicRead {
+    fn index_of(&self, partition: i32) -> Option<usize> {
+        self.partitions
+            .iter()
+            .position(|p| p.partition == partition)
+    }
+
+    fn complete(&mut self, index: usize, progress: &ReadProgress) {
+        let state = &mut self.partitions[index];
+        if state.done {
+            return;
+        }
+        state.done = true;
+        self.open -= 1;
+        // Everything below the stop offset is handled, markers included.
+        let next = state.until.unwrap_or(state.next).max(state.next);
+        progress.record(&self.topic, state.partition, next);
+        let mut paused = TopicPartitionList::new();
+        paused.add_partition(&self.topic, state.partition);
+        if let Err(error) = self.consumer.pause(&paused) {
+            tracing::debug!(%error, topic = %self.topic, partition = state.partition, "pausing a finished partition");
+        }
+    }
+
+    /// At a partition's end: if the partition number is ours, it is done
+    /// (EOF means the consumer caught up with the partition's end, which is
+    /// at or past any stop offset resolved earlier).
+    fn at_end(&mut self, partition: i32, progress: &ReadProgress) {
+        if let Some(index) = self.index_of(partition) {
+            let state = &self.partitions[index];
+            if let Some(until) = state.until.filter(|until| state.next < *until) {
+                tracing::warn!(topic = %self.topic, partition, position = state.next, until, "partition ended before its stop offset");
+            }
+            self.complete(index, progress);
+        }
+    }
+
+    fn stalled(&self, cluster: &KafkaCluster, idle: Duration) -> KafkaError {
+        let state = self.partitions.iter().find(|p| !p.done);
+        KafkaError::Stalled {
+            alias: cluster.alias().to_string(),
+            topic: self.topic.clone(),
+            partition: state.map_or(-1, |s| s.partition),
+            position: state.map_or(-1, |s| s.next),
+            until: state
+                .and_then(|s| s.until)
+                .map_or_else(|| "end of partition".to_string(), |u| u.to_string()),
+            idle_ms: idle.as_millis() as u64,
+            last_error: self
+                .last_error
+                .as_ref()
+                .map(|e| format!("; last error: {e}"))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Poll errors after which reading cannot go on.
+fn is_fatal(error: &RdError) -> bool {
+    match error {
+        RdError::MessageConsumptionFatal(_) => true,
+        RdError::MessageConsumption(code) => matches!(
+            code,
+            RDKafkaErrorCode::OffsetOutOfRange
+                | RDKafkaErrorCode::UnknownTopicOrPartition
+                | RDKafkaErrorCode::TopicAuthorizationFailed
+                | RDKafkaErrorCode::ClusterAuthorizationFailed
+                | RDKafkaErrorCode::SaslAuthenticationFailed
+                | RDKafkaErrorCode::Authentication
+        ),
+        _ => false,
+    }
+}
+
+impl RawRecords for RangeReader {
+    fn next_record(
+        &mut self,
+        decode: &mut dyn FnMut(&RecordView<'_>) -> Result<(), String>,
+    ) -> bool {
+        loop {
+            if self.finished {
+                return false;
+            }
+            if self.options.probe.job().has_failed() {
+                self.finished = true;
+                return false;
+            }
+            let Some(read) = self.current.as_mut() else {
+                match self.topics.pop_front() {
+                    Some(ranges) => match self.open(ranges) {
+                        Ok(read) => self.current = Some(read),
+                        Err(error) => return self.fail(error),
+                    },
+                    None => return self.finish(),
+                }
+                continue;
+            };
+            if read.open == 0 {
+                self.current = None;
+                continue;
+            }
+            let message = match read.consumer.poll(POLL_INTERVAL) {
+                None => {
+                    let idle = read.last_progress.elapsed();
+                    if idle > self.options.settings.read_idle_timeout {
+                        let error = read.stalled(&self.cluster, idle);
+                        return self.fail(error);
+                    }
+                    continue;
+                }
+                Some(Err(RdError::PartitionEOF(partition))) => {
+                    read.last_progress = Instant::now();
+                    read.at_end(partition, &self.options.progress);
+                    continue;
+                }
+                Some(Err(error)) => {
+                    if is_fatal(&error) {
+                        let partition = read
+                            .partitions
+                            .iter()
+                            .find(|p| !p.done)
+                            .map_or(-1, |p| p.partition);
+                        let error = partition_error(
+                            &self.cluster,
+                            &read.topic,
+                            partition,
+                            "reading",
+                            &error,
+                        );
+                        return self.fail(error);
+                    }
+                    tracing::debug!(%error, topic = %read.topic, "transient consumer error");
+                    read.last_error = Some(error.to_string());
+                    continue;
+                }
+                Some(Ok(message)) => message,
+            };
+            read.last_progress = Instant::now();
+            let Some(index) = read.index_of(message.partition()) else {
+                continue;
+            };
+            let offset = message.offset();
+            let state = &mut read.partitions[index];
+            if state.done {
+                continue;
+            }
+            if state.until.is_some_and(|until| offset >= until) {
+                read.complete(index, &self.options.progress);
+                continue;
+            }
+            state.next = offset + 1;
+            let reached_stop = state.until.is_some_and(|until| state.next >= until);
+            let headers: Vec<(String, Option<Vec<u8>>)> = if self.options.needs_headers {
+                message
+                    .headers()
+                    .map(|h| {
+                        h.iter()
+                            .map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec)))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            let view = RecordView {
+                topic: message.topic(),
+                partition: message.partition(),
+                offset,
+                timestamp: message.timestamp().to_millis(),
+                key: message.key(),
+                payload: message.payload(),
+                headers: &headers,
+            };
+            let outcome = decode(&view);
+            if let Err(reason) = outcome {
+                match self.options.policy.clone() {
+                    BadRecordPolicy::Fail => {
+                        let error = KafkaError::Decode {
+                            alias: self.cluster.alias().to_string(),
+                            topic: view.topic.to_string(),
+                            partition: view.partition,
+                            offset,
+                            format: self.options.format,
+                            reason,
+                        };
+                        return self.fail(error);
+                    }
+                    BadRecordPolicy::Skip => self.options.probe.add_counter("skipped", 1),
+                    BadRecordPolicy::DeadLetter(topic) => {
+                        let original: Vec<(String, Vec<u8>)> = message
+                            .headers()
+                            .map(|h| {
+                                h.iter()
+                                    .map(|h| {
+                                        (h.key.to_string(), h.value.unwrap_or_default().to_vec())
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        let (cluster, settings) = (&self.cluster, &self.options.settings);
+                        let sent = dead_letter(
+                            &mut self.dead_letters,
+                            cluster,
+                            settings,
+                            &topic,
+                            &view,
+                            original,
+                            &reason,
+                        );
+                        if let Err(error) = sent {
+                            return self.fail(error);
+                        }
+                        self.options.probe.add_counter("dead_lettered", 1);
+                    }
+                }
+            }
+            drop(message);
+            if reached_stop {
+                if let Some(read) = self.current.as_mut() {
+                    read.complete(index, &self.options.progress);
+                }
+            }
+            return true;
+        }
+    }
+}
+
+/// Writes a record that did not decode to the dead-letter topic, with the
+/// reason and its origin in headers (opening the writer on first use).
+fn dead_letter(
+    writer: &mut Option<TopicWriter>,
+    cluster: &KafkaCluster,
+    settings: &KafkaSettings,
+    topic: &str,
+    view: &RecordView<'_>,
+    mut headers: Vec<(String, Vec<u8>)>,
+    reason: &str,
+) -> Result<(), KafkaError> {
+    let writer = match writer {
+        Some(writer) => writer,
+        None => writer.insert(TopicWriter::open(cluster, topic, None, settings)?),
+    };
+    headers.push(("wayang.error".into(), reason.as_bytes().to_vec()));
+    headers.push(("wayang.source.topic".into(), view.topic.as_bytes().to_vec()));
+    headers.push((
+        "wayang.source.partition".into(),
+        view.partition.to_string().into_bytes(),
+    ));
+    headers.push((
+        "wayang.source.offset".into(),
+        view.offset.to_string().into_bytes(),
+    ));
+    let record = OutgoingRecord {
+        key: view.key,
+        payload: view.payload.unwrap_or_default(),
+        partition: None,
+        timestamp: view.timestamp,
+        headers: &headers,
+    };
+    writer.send(record).map_err(|reason| KafkaError::Produce {
+        alias: cluster.alias().to_string(),
+        topic: topic.to_string(),
+        reason,
+    })
+}
+
+impl Drop for RangeReader {
+    fn drop(&mut self) {
+        // A reader dropped early records how far it got; the job decides
+        // whether that is committed.
+        if let Some(read) = &self.current {
+            for state in &read.partitions {
+                self.options
+                    .progress
+                    .record(&read.topic, state.partition, state.next);
+            }
+        }
+    }
+}
