@@ -12,6 +12,7 @@
 //! - [`TopicWriter`] produces with every delivery report checked, optionally
 //!   in a transaction;
 //! - [`commit_offsets`] commits a group's offsets after the job succeeded;
+//! - [`admin::create_topic`] creates topics on real brokers;
 //! - [`embedded`] starts in-process Kafka-protocol clusters for tests and
 //!   demos.
 //!
@@ -31,6 +32,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod admin;
 mod client;
 mod commit;
 pub mod embedded;

@@ -1,0 +1,34 @@
+//! Shared helpers of the Kafka integration tests.
+
+#![allow(dead_code)]
+
+use wayang_api::WayangContext;
+use wayang_kafka::embedded::EmbeddedCluster;
+
+/// A java context with short Kafka timeouts, so failures show quickly.
+pub fn ctx() -> WayangContext {
+    WayangContext::new()
+        .with(wayang_java::plugin())
+        .with_config(wayang_kafka::TIMEOUT_KEY, 3000)
+        .with_config(wayang_kafka::READ_IDLE_TIMEOUT_KEY, 5000)
+        .with_config(wayang_kafka::FLUSH_TIMEOUT_KEY, 5000)
+}
+
+/// An embedded cluster with one topic.
+pub fn cluster_with(alias: &str, topic: &str, partitions: i32) -> EmbeddedCluster {
+    let cluster = EmbeddedCluster::start(alias, 1).expect("embedded cluster");
+    cluster.create_topic(topic, partitions).expect("topic");
+    cluster
+}
+
+/// The values of a topic as strings, sorted.
+pub fn values(cluster: &EmbeddedCluster, topic: &str) -> Vec<String> {
+    let mut values: Vec<String> = cluster
+        .read_all(topic)
+        .expect("read back")
+        .into_iter()
+        .map(|r| String::from_utf8(r.value.unwrap_or_default()).expect("utf-8"))
+        .collect();
+    values.sort();
+    values
+}
