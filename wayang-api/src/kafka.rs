@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wayang_core::formats::{Bincode, Bytes, Format, Json, Utf8};
 use wayang_core::operators::{
-    KafkaTopicSink, KafkaTopicSource, Operator, RecordEncoderFns, RecordWithMetadataDecoder,
-    ValueDecoder,
+    KafkaTopicSink, KafkaTopicSource, Operator, RecordEncoderFns, RecordFunctions,
+    RecordWithMetadataDecoder, ValueDecoder,
 };
 use wayang_core::{Data, DataType};
 
@@ -175,10 +175,7 @@ pub struct KafkaSink<T> {
     cluster: KafkaCluster,
     topic: String,
     transactional_id: Option<String>,
-    key: Option<Arc<dyn Fn(&T) -> Vec<u8> + Send + Sync>>,
-    partition: Option<Arc<dyn Fn(&T) -> i32 + Send + Sync>>,
-    timestamp: Option<Arc<dyn Fn(&T) -> i64 + Send + Sync>>,
-    headers: Option<Arc<dyn Fn(&T) -> Vec<(String, Vec<u8>)> + Send + Sync>>,
+    functions: RecordFunctions<T>,
 }
 
 impl<T: Data> DataQuanta<T> {
@@ -210,10 +207,7 @@ impl<T: Data> DataQuanta<T> {
             cluster: cluster.clone(),
             topic: topic.into(),
             transactional_id: None,
-            key: None,
-            partition: None,
-            timestamp: None,
-            headers: None,
+            functions: RecordFunctions::default(),
         }
     }
 }
@@ -221,19 +215,19 @@ impl<T: Data> DataQuanta<T> {
 impl<T: Data> KafkaSink<T> {
     /// Keys each record (the producer partitions by key, as Java clients do).
     pub fn key<K: AsRef<[u8]>>(mut self, key: impl Fn(&T) -> K + Send + Sync + 'static) -> Self {
-        self.key = Some(Arc::new(move |record| key(record).as_ref().to_vec()));
+        self.functions.key = Some(Arc::new(move |record| key(record).as_ref().to_vec()));
         self
     }
 
     /// Chooses each record's partition explicitly.
     pub fn partition(mut self, partition: impl Fn(&T) -> i32 + Send + Sync + 'static) -> Self {
-        self.partition = Some(Arc::new(partition));
+        self.functions.partition = Some(Arc::new(partition));
         self
     }
 
     /// Sets each record's timestamp (ms since the epoch).
     pub fn timestamp(mut self, timestamp: impl Fn(&T) -> i64 + Send + Sync + 'static) -> Self {
-        self.timestamp = Some(Arc::new(timestamp));
+        self.functions.timestamp = Some(Arc::new(timestamp));
         self
     }
 
@@ -242,7 +236,7 @@ impl<T: Data> KafkaSink<T> {
         mut self,
         headers: impl Fn(&T) -> Vec<(String, Vec<u8>)> + Send + Sync + 'static,
     ) -> Self {
-        self.headers = Some(Arc::new(headers));
+        self.functions.headers = Some(Arc::new(headers));
         self
     }
 
@@ -255,11 +249,7 @@ impl<T: Data> KafkaSink<T> {
 
     /// Adds the sink, encoding values with format `F`.
     pub fn format<F: Format<Value = T>>(self) {
-        let mut encoder = RecordEncoderFns::<T, F>::default();
-        encoder.key = self.key;
-        encoder.partition = self.partition;
-        encoder.timestamp = self.timestamp;
-        encoder.headers = self.headers;
+        let encoder = RecordEncoderFns::<T, F>::new(self.functions);
         let sink = KafkaTopicSink {
             cluster: self.cluster,
             topic: self.topic,

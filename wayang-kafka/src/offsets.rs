@@ -137,15 +137,7 @@ pub fn resolve(
     let mut ranges = Vec::new();
     for topic in &source.topics {
         let partitions = partitions(&consumer, cluster, topic, settings)?;
-        let mut watermarks = BTreeMap::new();
-        for &partition in &partitions {
-            let marks = consumer
-                .fetch_watermarks(topic, partition, settings.timeout)
-                .map_err(|e| {
-                    partition_error(cluster, topic, partition, "reading its watermarks", &e)
-                })?;
-            watermarks.insert(partition, marks);
-        }
+        let watermarks = watermarks(&consumer, cluster, topic, &partitions, settings)?;
         let starts = start_offsets(&consumer, source, topic, &watermarks, settings)?;
         let stops = stop_offsets(&consumer, source, topic, &watermarks, settings)?;
         for &partition in &partitions {
@@ -164,6 +156,62 @@ pub fn resolve(
     Ok(ranges)
 }
 
+/// The low and high watermark of every partition: two batched offset
+/// requests (earliest and latest), not one round trip per partition.
+pub(crate) fn watermarks(
+    consumer: &BaseConsumer,
+    cluster: &KafkaCluster,
+    topic: &str,
+    partitions: &[i32],
+    settings: &KafkaSettings,
+) -> Result<BTreeMap<i32, (i64, i64)>, KafkaError> {
+    // In a ListOffsets request, timestamp -2 means earliest and -1 latest.
+    let query = |position: Offset| -> Result<BTreeMap<i32, i64>, KafkaError> {
+        let mut request = TopicPartitionList::new();
+        for &partition in partitions {
+            request
+                .add_partition_offset(topic, partition, position)
+                .map_err(|e| {
+                    partition_error(cluster, topic, partition, "reading its watermarks", &e)
+                })?;
+        }
+        let answer = consumer
+            .offsets_for_times(request, settings.timeout)
+            .map_err(|e| unreachable(cluster, settings, &e))?;
+        answer
+            .elements()
+            .iter()
+            .map(|element| match element.offset() {
+                Offset::Offset(offset) => Ok((element.partition(), offset)),
+                other => Err(KafkaError::Partition {
+                    alias: cluster.alias().to_string(),
+                    topic: topic.to_string(),
+                    partition: element.partition(),
+                    action: "reading its watermarks",
+                    reason: format!("the broker answered {other:?}"),
+                }),
+            })
+            .collect()
+    };
+    let (low, high) = (query(Offset::Beginning)?, query(Offset::End)?);
+    partitions
+        .iter()
+        .map(|partition| {
+            let marks = (low.get(partition).copied(), high.get(partition).copied());
+            match marks {
+                (Some(low), Some(high)) => Ok((*partition, (low, high))),
+                _ => Err(KafkaError::Partition {
+                    alias: cluster.alias().to_string(),
+                    topic: topic.to_string(),
+                    partition: *partition,
+                    action: "reading its watermarks",
+                    reason: "the broker did not answer for this partition".into(),
+                }),
+            }
+        })
+        .collect()
+}
+
 /// The whole of `topic` up to its high watermark now (for inspection).
 pub(crate) fn resolve_all(
     cluster: &KafkaCluster,
@@ -171,20 +219,16 @@ pub(crate) fn resolve_all(
     settings: &KafkaSettings,
 ) -> Result<Vec<OffsetRange>, KafkaError> {
     let consumer = admin_consumer(cluster, None)?;
-    let mut ranges = Vec::new();
-    for partition in partitions(&consumer, cluster, topic, settings)? {
-        let (low, high) = consumer
-            .fetch_watermarks(topic, partition, settings.timeout)
-            .map_err(|e| {
-                partition_error(cluster, topic, partition, "reading its watermarks", &e)
-            })?;
-        ranges.push(OffsetRange {
+    let partitions = partitions(&consumer, cluster, topic, settings)?;
+    let ranges = watermarks(&consumer, cluster, topic, &partitions, settings)?
+        .into_iter()
+        .map(|(partition, (low, high))| OffsetRange {
             topic: topic.to_string(),
             partition,
             from: low,
             until: Some(high),
-        });
-    }
+        })
+        .collect();
     Ok(ranges)
 }
 

@@ -39,14 +39,17 @@ pub struct KafkaTopicSink {
     pub input_type: DataType,
 }
 
-type KeyFn<T> = Arc<dyn Fn(&T) -> Vec<u8> + Send + Sync>;
-type PartitionFn<T> = Arc<dyn Fn(&T) -> i32 + Send + Sync>;
-type TimestampFn<T> = Arc<dyn Fn(&T) -> i64 + Send + Sync>;
-type HeadersFn<T> = Arc<dyn Fn(&T) -> Vec<(String, Vec<u8>)> + Send + Sync>;
+/// Computes a record's key.
+pub type KeyFn<T> = Arc<dyn Fn(&T) -> Vec<u8> + Send + Sync>;
+/// Chooses a record's partition.
+pub type PartitionFn<T> = Arc<dyn Fn(&T) -> i32 + Send + Sync>;
+/// Sets a record's timestamp.
+pub type TimestampFn<T> = Arc<dyn Fn(&T) -> i64 + Send + Sync>;
+/// Computes a record's headers.
+pub type HeadersFn<T> = Arc<dyn Fn(&T) -> Vec<(String, Vec<u8>)> + Send + Sync>;
 
-/// The typed [`RecordEncoder`]: a value format and optional key, partition,
-/// timestamp and header functions.
-pub struct RecordEncoderFns<T, F> {
+/// The optional per-record functions of a Kafka sink.
+pub struct RecordFunctions<T> {
     /// Computes the record key (bytes); without it records have no key.
     pub key: Option<KeyFn<T>>,
     /// Chooses the partition; without it the producer's partitioner does.
@@ -55,16 +58,30 @@ pub struct RecordEncoderFns<T, F> {
     pub timestamp: Option<TimestampFn<T>>,
     /// Adds headers.
     pub headers: Option<HeadersFn<T>>,
-    _format: PhantomData<fn() -> F>,
 }
 
-impl<T, F> Default for RecordEncoderFns<T, F> {
+impl<T> Default for RecordFunctions<T> {
     fn default() -> Self {
-        RecordEncoderFns {
+        RecordFunctions {
             key: None,
             partition: None,
             timestamp: None,
             headers: None,
+        }
+    }
+}
+
+/// The typed [`RecordEncoder`]: a value format and the per-record functions.
+pub struct RecordEncoderFns<T, F> {
+    functions: RecordFunctions<T>,
+    _format: PhantomData<fn() -> F>,
+}
+
+impl<T, F> RecordEncoderFns<T, F> {
+    /// An encoder with format `F` and these functions.
+    pub fn new(functions: RecordFunctions<T>) -> Self {
+        RecordEncoderFns {
+            functions,
             _format: PhantomData,
         }
     }
@@ -90,8 +107,9 @@ impl<T: Data, F: Format<Value = T>> RecordEncoder for RecordEncoderFns<T, F> {
                     F::NAME
                 )));
             }
-            let key = self.key.as_ref().map(|key| key(&record));
-            let headers = self
+            let functions = &self.functions;
+            let key = functions.key.as_ref().map(|key| key(&record));
+            let headers = functions
                 .headers
                 .as_ref()
                 .map(|h| h(&record))
@@ -99,8 +117,8 @@ impl<T: Data, F: Format<Value = T>> RecordEncoder for RecordEncoderFns<T, F> {
             let outgoing = OutgoingRecord {
                 key: key.as_deref(),
                 payload: &payload,
-                partition: self.partition.as_ref().map(|p| p(&record)),
-                timestamp: self.timestamp.as_ref().map(|t| t(&record)),
+                partition: functions.partition.as_ref().map(|p| p(&record)),
+                timestamp: functions.timestamp.as_ref().map(|t| t(&record)),
                 headers: &headers,
             };
             if let Err(reason) = produce(outgoing) {
@@ -119,10 +137,11 @@ mod tests {
 
     #[test]
     fn encodes_keys_and_values() {
-        let mut encoder = RecordEncoderFns::<String, Utf8>::default();
-        encoder.key = Some(Arc::new(|s: &String| {
-            s.chars().take(1).collect::<String>().into_bytes()
-        }));
+        let key: KeyFn<String> = Arc::new(|s| s.chars().take(1).collect::<String>().into_bytes());
+        let encoder = RecordEncoderFns::<String, Utf8>::new(RecordFunctions {
+            key: Some(key),
+            ..RecordFunctions::default()
+        });
         let mut seen = Vec::new();
         let count = encoder
             .encode(
@@ -140,7 +159,7 @@ mod tests {
 
     #[test]
     fn a_produce_error_stops_encoding() {
-        let encoder = RecordEncoderFns::<String, Utf8>::default();
+        let encoder = RecordEncoderFns::<String, Utf8>::new(RecordFunctions::default());
         let result = encoder
             .encode(
                 AnyIter::new(["a".to_string(), "b".into()].into_iter()),

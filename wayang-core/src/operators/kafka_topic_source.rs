@@ -195,12 +195,9 @@ mod tests {
         }
     }
 
-    fn fixed(
-        payloads: Vec<Option<&'static [u8]>>,
-    ) -> (
-        Box<dyn RawRecords>,
-        Arc<std::sync::Mutex<Vec<(i64, String)>>>,
-    ) {
+    type Rejects = Arc<std::sync::Mutex<Vec<(i64, String)>>>;
+
+    fn fixed(payloads: Vec<Option<&'static [u8]>>) -> (Box<dyn RawRecords>, Rejects) {
         let rejects = Arc::new(std::sync::Mutex::new(Vec::new()));
         (
             Box::new(Fixed {

@@ -36,7 +36,10 @@ pub use distinct::{Distinct, DistinctFns, DistinctKernel};
 pub use global_reduce::{GlobalReduce, GlobalReduceFn, GlobalReduceKernel};
 pub use group_by::{GroupBy, GroupByFns, GroupByKernel};
 pub use join::{Join, JoinFns, JoinKernel};
-pub use kafka_topic_sink::{KafkaTopicSink, RecordEncoder, RecordEncoderFns};
+pub use kafka_topic_sink::{
+    HeadersFn, KafkaTopicSink, KeyFn, PartitionFn, RecordEncoder, RecordEncoderFns,
+    RecordFunctions, TimestampFn,
+};
 pub use kafka_topic_source::{
     KafkaTopicSource, RawRecords, RecordDecoder, RecordWithMetadataDecoder, ValueDecoder,
 };
