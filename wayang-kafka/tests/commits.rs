@@ -70,13 +70,7 @@ fn a_failed_sink_commits_nothing() {
     let input = common::cluster_with("input", "t", 1);
     let output = common::cluster_with("output", "out", 1);
     produce(&input, 0..4);
-    output
-        .mock()
-        .topic_error(
-            "out",
-            rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
-        )
-        .unwrap();
+    common::reject_writes(&output, "out");
     let plan = PlanBuilder::new();
     plan.read_kafka_topic(&input.cluster(), "t")
         .resume_group("g")

@@ -160,13 +160,7 @@ fn undecodable_records_can_go_to_a_dead_letter_topic() {
 #[test]
 fn a_sink_whose_broker_rejects_writes_fails_the_job() {
     let cluster = common::cluster_with("strict", "out", 2);
-    cluster
-        .mock()
-        .topic_error(
-            "out",
-            rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
-        )
-        .unwrap();
+    common::reject_writes(&cluster, "out");
     let plan = PlanBuilder::new();
     plan.read_collection((0..10).map(|i| i.to_string()))
         .write_kafka_topic(&cluster.cluster(), "out")

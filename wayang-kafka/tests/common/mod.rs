@@ -32,3 +32,14 @@ pub fn values(cluster: &EmbeddedCluster, topic: &str) -> Vec<String> {
     values.sort();
     values
 }
+
+/// Makes the broker reject every write to `topic` (not retriable).
+pub fn reject_writes(cluster: &EmbeddedCluster, topic: &str) {
+    cluster
+        .mock()
+        .topic_error(
+            topic,
+            rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+        )
+        .expect("fault injection");
+}
