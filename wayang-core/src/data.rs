@@ -196,6 +196,12 @@ impl DataType {
         self.ops.iter(records)
     }
 
+    /// Streams records `start..end` of a collection, cloning them one at a
+    /// time (slices of a shared collection, without copying it whole).
+    pub fn iter_range(&self, records: AnyVec, start: usize, end: usize) -> Result<AnyIter> {
+        self.ops.iter_range(records, start, end)
+    }
+
     /// Concatenates streams one after the other.
     pub fn chain(&self, iters: Vec<AnyIter>) -> Result<AnyIter> {
         self.ops.chain(iters)
@@ -250,6 +256,7 @@ trait ErasedOps: Send + Sync {
     fn record_type_id(&self) -> std::any::TypeId;
     fn collect(&self, iter: AnyIter) -> Result<AnyVec>;
     fn iter(&self, records: AnyVec) -> Result<AnyIter>;
+    fn iter_range(&self, records: AnyVec, start: usize, end: usize) -> Result<AnyIter>;
     fn chain(&self, iters: Vec<AnyIter>) -> Result<AnyIter>;
     fn empty(&self) -> AnyIter;
     fn split(&self, records: AnyVec, parts: usize) -> Result<Vec<AnyVec>>;
@@ -276,6 +283,18 @@ impl<T: Data> ErasedOps for TypedOps<T> {
 
     fn iter(&self, records: AnyVec) -> Result<AnyIter> {
         Ok(AnyIter::from_boxed(records.into_stream::<T>()?))
+    }
+
+    fn iter_range(&self, records: AnyVec, start: usize, end: usize) -> Result<AnyIter> {
+        let records = records.downcast::<T>()?;
+        let end = end.min(records.len());
+        Ok(AnyIter::new(
+            SharedIter {
+                records,
+                next: start.min(end),
+            }
+            .take(end - start.min(end)),
+        ))
     }
 
     fn chain(&self, iters: Vec<AnyIter>) -> Result<AnyIter> {
@@ -373,6 +392,34 @@ mod tests {
         let empty_parts = ty.split(AnyVec::new(Vec::<u32>::new()), 4).unwrap();
         assert_eq!(empty_parts.len(), 4);
         assert!(empty_parts.iter().all(AnyVec::is_empty));
+    }
+
+    #[test]
+    fn ranges_of_a_shared_collection() {
+        let ty = DataType::of::<u8>();
+        let all = AnyVec::new(vec![1u8, 2, 3, 4, 5]);
+        let middle: Vec<u8> = ty
+            .iter_range(all.clone(), 1, 4)
+            .unwrap()
+            .downcast()
+            .unwrap()
+            .collect();
+        assert_eq!(middle, [2, 3, 4]);
+        let past_end: Vec<u8> = ty
+            .iter_range(all.clone(), 4, 99)
+            .unwrap()
+            .downcast()
+            .unwrap()
+            .collect();
+        assert_eq!(past_end, [5]);
+        assert_eq!(
+            ty.iter_range(all, 7, 9)
+                .unwrap()
+                .downcast::<u8>()
+                .unwrap()
+                .count(),
+            0
+        );
     }
 
     #[test]

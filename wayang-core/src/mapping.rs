@@ -69,3 +69,87 @@ impl fmt::Debug for KindMapping {
         write!(f, "{}Mapping on {}", self.kind, self.platform)
     }
 }
+
+/// How an [`FnOperator`] runs: the abstract operator, its input channels and
+/// its context in, its output channel out.
+pub type RunFn = fn(
+    &Operator,
+    Vec<crate::Channel>,
+    &crate::TaskContext<'_>,
+) -> crate::Result<Option<crate::Channel>>;
+
+/// An execution operator whose behaviour is a function: most execution
+/// operators only differ in their name, channel signature and what they call
+/// on the abstract operator's kernels, so one struct serves a whole platform.
+pub struct FnOperator {
+    name: &'static str,
+    platform: Platform,
+    operator: Operator,
+    inputs: &'static [&'static [crate::ChannelKind]],
+    output: crate::ChannelKind,
+    run: RunFn,
+}
+
+impl ExecutionOperator for FnOperator {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn platform(&self) -> Platform {
+        self.platform
+    }
+
+    fn input_channels(&self, slot: usize) -> &[crate::ChannelKind] {
+        self.inputs.get(slot).copied().unwrap_or(&[])
+    }
+
+    fn output_channel(&self) -> Option<crate::ChannelKind> {
+        self.operator.output_type().map(|_| self.output)
+    }
+
+    fn execute(
+        &self,
+        inputs: Vec<crate::Channel>,
+        ctx: &crate::TaskContext<'_>,
+    ) -> crate::Result<Option<crate::Channel>> {
+        if inputs.len() != self.inputs.len() {
+            return Err(crate::Error::internal(format!(
+                "{} got {} inputs, expects {}",
+                self.name,
+                inputs.len(),
+                self.inputs.len()
+            )));
+        }
+        (self.run)(&self.operator, inputs, ctx)
+    }
+}
+
+impl fmt::Debug for FnOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} for {:?}", self.name, self.operator)
+    }
+}
+
+/// A mapping of `kind` onto `platform` whose execution operator is an
+/// [`FnOperator`] named `name` that accepts `inputs` (kinds per slot),
+/// produces `output` and runs `run`.
+pub fn fn_mapping(
+    kind: OperatorKind,
+    platform: Platform,
+    name: &'static str,
+    inputs: &'static [&'static [crate::ChannelKind]],
+    output: crate::ChannelKind,
+    run: RunFn,
+) -> Arc<dyn Mapping> {
+    Arc::new(KindMapping::new(kind, platform, move |operator| {
+        let operator = FnOperator {
+            name,
+            platform,
+            operator: operator.clone(),
+            inputs,
+            output,
+            run,
+        };
+        Some(Arc::new(operator) as Arc<dyn ExecutionOperator>)
+    }))
+}

@@ -71,8 +71,9 @@ pub trait ExecutionOperator: Send + Sync {
 /// Runs the stages of one job that belong to its platform.
 pub trait Executor: Send {
     /// Runs one stage; `run` executes the stage's tasks in order. A platform
-    /// wraps it in whatever the tasks need (a thread pool, a session).
-    fn execute_stage(&mut self, run: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+    /// wraps it in whatever the tasks need (a thread pool, a session); it may
+    /// run it on another thread.
+    fn execute_stage(&mut self, run: &mut (dyn FnMut() -> Result<()> + Send)) -> Result<()> {
         run()
     }
 

@@ -98,7 +98,7 @@ impl EmbeddedCluster {
         V: AsRef<[u8]>,
     {
         let settings = KafkaSettings::default();
-        let mut writer = TopicWriter::open(&self.cluster(), topic, None, &settings)?;
+        let writer = TopicWriter::open(&self.cluster(), topic, None, &settings)?;
         for (key, value) in records {
             let record = OutgoingRecord {
                 key: key.as_ref().map(AsRef::as_ref),

@@ -150,3 +150,13 @@ pub enum KafkaError {
         reason: String,
     },
 }
+
+impl KafkaError {
+    /// This error as the failure of the job operator `operator`.
+    pub fn in_operator(self, operator: impl ToString) -> wayang_core::Error {
+        wayang_core::Error::External {
+            operator: operator.to_string(),
+            cause: Box::new(self),
+        }
+    }
+}

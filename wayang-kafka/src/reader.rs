@@ -29,31 +29,72 @@ use crate::writer::TopicWriter;
 
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
-/// The next offset to read per (topic, partition), as far as a job got:
-/// what a consumer group commits once the job has succeeded.
+/// How far a job read each partition: what a consumer group commits once
+/// the job has succeeded. A partition may be read as several ranges (in
+/// parallel); only the contiguous prefix of completed ranges counts, so a
+/// range finished early never lets a commit skip an unfinished one before it.
 #[derive(Debug, Default)]
 pub struct ReadProgress {
-    positions: Mutex<BTreeMap<(String, i32), i64>>,
+    segments: Mutex<BTreeMap<(String, i32), BTreeMap<i64, Segment>>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Segment {
+    until: Option<i64>,
+    reached: i64,
+    complete: bool,
 }
 
 impl ReadProgress {
-    fn record(&self, topic: &str, partition: i32, next: i64) {
-        let mut positions = self
-            .positions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let entry = positions
+    /// Records that the range starting at `from` of a partition has been read
+    /// up to `reached` (the next offset), and whether it is complete.
+    pub fn record(
+        &self,
+        topic: &str,
+        partition: i32,
+        from: i64,
+        until: Option<i64>,
+        reached: i64,
+        complete: bool,
+    ) {
+        let mut segments = self.segments.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = segments
             .entry((topic.to_string(), partition))
-            .or_insert(next);
-        *entry = (*entry).max(next);
+            .or_default()
+            .entry(from)
+            .or_insert(Segment {
+                until,
+                reached: from,
+                complete: false,
+            });
+        entry.reached = entry.reached.max(reached);
+        entry.complete |= complete;
     }
 
-    /// The positions reached, per (topic, partition).
+    /// The next offset to commit per (topic, partition): the end of the
+    /// contiguous run of ranges read from the first one.
     pub fn snapshot(&self) -> BTreeMap<(String, i32), i64> {
-        self.positions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        let segments = self.segments.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut next = BTreeMap::new();
+        for (key, ranges) in segments.iter() {
+            let mut position: Option<i64> = None;
+            for (&from, segment) in ranges {
+                match position {
+                    Some(p) if from > p => break,
+                    _ => {}
+                }
+                position = Some(position.map_or(segment.reached, |p| p.max(segment.reached)));
+                let finished =
+                    segment.complete || segment.until.is_some_and(|u| segment.reached >= u);
+                if !finished {
+                    break;
+                }
+            }
+            if let Some(position) = position {
+                next.insert(key.clone(), position);
+            }
+        }
+        next
     }
 }
 
@@ -94,6 +135,7 @@ struct TopicRead {
 
 struct PartitionRead {
     partition: i32,
+    from: i64,
     until: Option<i64>,
     next: i64,
     done: bool,
@@ -155,12 +197,19 @@ impl RangeReader {
                         )
                     })?;
             } else {
-                self.options
-                    .progress
-                    .record(&range.topic, range.partition, range.from);
+                let progress = &self.options.progress;
+                progress.record(
+                    &range.topic,
+                    range.partition,
+                    range.from,
+                    range.until,
+                    range.from,
+                    true,
+                );
             }
             partitions.push(PartitionRead {
                 partition: range.partition,
+                from: range.from,
                 until: range.until,
                 next: range.from,
                 done,
@@ -219,7 +268,14 @@ impl TopicRead {
         self.open -= 1;
         // Everything below the stop offset is handled, markers included.
         let next = state.until.unwrap_or(state.next).max(state.next);
-        progress.record(&self.topic, state.partition, next);
+        progress.record(
+            &self.topic,
+            state.partition,
+            state.from,
+            state.until,
+            next,
+            true,
+        );
         let mut paused = TopicPartitionList::new();
         paused.add_partition(&self.topic, state.partition);
         if let Err(error) = self.consumer.pause(&paused) {
@@ -475,10 +531,44 @@ impl Drop for RangeReader {
         // whether that is committed.
         if let Some(read) = &self.current {
             for state in &read.partitions {
-                self.options
-                    .progress
-                    .record(&read.topic, state.partition, state.next);
+                let progress = &self.options.progress;
+                progress.record(
+                    &read.topic,
+                    state.partition,
+                    state.from,
+                    state.until,
+                    state.next,
+                    state.done,
+                );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commits_only_the_contiguous_prefix_of_finished_ranges() {
+        let progress = ReadProgress::default();
+        // Partition 0 read as three ranges; the middle one is unfinished.
+        progress.record("t", 0, 0, Some(50), 50, true);
+        progress.record("t", 0, 50, Some(100), 70, false);
+        progress.record("t", 0, 100, Some(150), 150, true);
+        // Partition 1: two finished ranges; partition 2: started late only.
+        progress.record("t", 1, 0, Some(10), 10, true);
+        progress.record("t", 1, 10, Some(20), 20, true);
+        let next = progress.snapshot();
+        assert_eq!(next[&("t".to_string(), 0)], 70);
+        assert_eq!(next[&("t".to_string(), 1)], 20);
+    }
+
+    #[test]
+    fn an_unfinished_first_range_commits_what_it_reached() {
+        let progress = ReadProgress::default();
+        progress.record("t", 0, 5, Some(50), 20, false);
+        progress.record("t", 0, 50, Some(100), 100, true);
+        assert_eq!(progress.snapshot()[&("t".to_string(), 0)], 20);
     }
 }

@@ -48,13 +48,15 @@ impl ProducerContext for DeliveryTracker {
     }
 }
 
-/// Writes records to one topic of one cluster. Dropped without
-/// [`TopicWriter::finish`], it aborts its transaction (if any).
+/// Writes records to one topic of one cluster. It is `Sync`: parallel tasks
+/// share one writer (librdkafka's producer is thread-safe and batches across
+/// them), so there is one flush, one delivery check and one transaction per
+/// sink. Dropped without [`TopicWriter::finish`], it aborts its transaction.
 pub struct TopicWriter {
     producer: BaseProducer<DeliveryTracker>,
     alias: String,
     topic: String,
-    sent: u64,
+    sent: AtomicU64,
     settings: KafkaSettings,
     transactional: bool,
     committed_or_aborted: bool,
@@ -93,7 +95,7 @@ impl TopicWriter {
             producer,
             alias: cluster.alias().to_string(),
             topic: topic.to_string(),
-            sent: 0,
+            sent: AtomicU64::new(0),
             settings: *settings,
             transactional: transactional_id.is_some(),
             committed_or_aborted: false,
@@ -118,7 +120,7 @@ impl TopicWriter {
 
     /// Queues one record; waits while the producer queue is full (up to the
     /// flush timeout). The error says why it could not be queued.
-    pub fn send(&mut self, record: OutgoingRecord<'_>) -> Result<(), String> {
+    pub fn send(&self, record: OutgoingRecord<'_>) -> Result<(), String> {
         let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
         for (key, value) in record.headers {
             headers = headers.insert(Header {
@@ -155,8 +157,8 @@ impl TopicWriter {
                 Err((error, _)) => return Err(error.to_string()),
             }
         }
-        self.sent += 1;
-        if self.sent % POLL_EVERY == 0 {
+        let sent = self.sent.fetch_add(1, Ordering::Relaxed) + 1;
+        if sent % POLL_EVERY == 0 {
             self.producer.poll(Duration::ZERO);
         }
         Ok(())
@@ -164,7 +166,7 @@ impl TopicWriter {
 
     /// Records queued so far.
     pub fn sent(&self) -> u64 {
-        self.sent
+        self.sent.load(Ordering::Relaxed)
     }
 
     /// Waits for every delivery report; any failure or timeout is an error.
@@ -172,7 +174,8 @@ impl TopicWriter {
         let flushed = self.producer.flush(self.settings.flush_timeout);
         let tracker = self.producer.context();
         let delivered = tracker.delivered.load(Ordering::Relaxed);
-        let failed = self.sent - delivered.min(self.sent);
+        let sent = self.sent();
+        let failed = sent - delivered.min(sent);
         if flushed.is_err() || failed > 0 {
             let first_error = tracker
                 .first_error
@@ -189,7 +192,7 @@ impl TopicWriter {
             return Err(KafkaError::Delivery {
                 alias: self.alias.clone(),
                 topic: self.topic.clone(),
-                sent: self.sent,
+                sent,
                 failed,
                 first_error,
             });

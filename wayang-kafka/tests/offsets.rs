@@ -130,7 +130,7 @@ fn the_high_watermark_is_taken_when_the_job_starts() {
         .map(move |value| {
             // While the job reads, more records arrive; they are not part of it.
             once.call_once(|| {
-                let mut writer =
+                let writer =
                     TopicWriter::open(&connection, "t", None, &KafkaSettings::default()).unwrap();
                 for i in 0..5 {
                     let payload = format!("new{i}");

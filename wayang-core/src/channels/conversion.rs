@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::{Channel, ChannelKind};
 use crate::config::Configuration;
 use crate::error::Result;
+use crate::platform::Platform;
 
 /// The function that converts one channel into another kind.
 pub type ConvertFn = dyn Fn(Channel, &Configuration) -> Result<Channel> + Send + Sync;
@@ -20,6 +21,9 @@ pub struct ChannelConversion {
     pub from: ChannelKind,
     /// The kind it produces.
     pub to: ChannelKind,
+    /// The platform whose executor runs it (a thread pool, say); `None`:
+    /// whichever stage it falls in.
+    pub platform: Option<Platform>,
     convert: Arc<ConvertFn>,
 }
 
@@ -35,8 +39,15 @@ impl ChannelConversion {
             name,
             from,
             to,
+            platform: None,
             convert: Arc::new(convert),
         }
+    }
+
+    /// Runs the conversion on `platform`'s executor.
+    pub fn on(mut self, platform: Platform) -> Self {
+        self.platform = Some(platform);
+        self
     }
 
     /// Converts a channel.

@@ -204,11 +204,12 @@ impl Builder<'_> {
         for conversion in path {
             self.channels[current.0].readers += 1;
             let output = self.channel(conversion.to);
+            let platform = conversion.platform;
             self.tasks.push(Task {
                 kind: TaskKind::Conversion(conversion),
                 inputs: vec![current],
                 output: Some(output),
-                platform: None,
+                platform,
             });
             current = output;
         }

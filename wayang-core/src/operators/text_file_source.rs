@@ -1,8 +1,8 @@
 //! TextFileSource: the lines of a UTF-8 text file.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::data::BoxIter;
@@ -26,37 +26,104 @@ impl TextFileSource {
     /// an error now; a read error or a line that is not UTF-8 fails the job
     /// through `probe`, naming the file and line, and ends the stream.
     pub fn open_lines(&self, probe: Arc<OperatorProbe>) -> Result<BoxIter<String>> {
-        let file = File::open(&self.path).map_err(|source| Error::Io {
-            operator: probe.label().to_string(),
-            action: "cannot open",
-            path: self.path.clone(),
-            source,
-        })?;
+        self.open_split(0, u64::MAX, probe)
+    }
+
+    /// The file's size in bytes (to plan splits).
+    pub fn size(&self, probe: &OperatorProbe) -> Result<u64> {
+        std::fs::metadata(&self.path)
+            .map(|m| m.len())
+            .map_err(|source| self.io_error(probe, "cannot open", source))
+    }
+
+    /// Streams the lines that *start* in bytes `[start, end)` of the file, as
+    /// Hadoop's line splits do: a split that does not begin at 0 skips the
+    /// (partial) line it begins in, and every split reads past its end to
+    /// finish its last line. Splits that tile the file read every line once.
+    pub fn open_split(
+        &self,
+        start: u64,
+        end: u64,
+        probe: Arc<OperatorProbe>,
+    ) -> Result<BoxIter<String>> {
+        let file = File::open(&self.path)
+            .map_err(|source| self.io_error(&probe, "cannot open", source))?;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut position = 0;
+        if start > 0 {
+            // Skip to just after the first newline at or after `start - 1`: a
+            // line starting exactly at `start` belongs to this split.
+            reader
+                .seek(SeekFrom::Start(start - 1))
+                .map_err(|source| self.io_error(&probe, "cannot read", source))?;
+            let mut skipped = Vec::new();
+            let read = reader
+                .read_until(b'\n', &mut skipped)
+                .map_err(|source| self.io_error(&probe, "cannot read", source))?;
+            position = start - 1 + read as u64;
+        }
         Ok(Box::new(Lines {
-            reader: BufReader::with_capacity(1 << 16, file),
+            reader,
             path: self.path.clone(),
-            line: 0,
+            position,
+            end,
             buffer: Vec::new(),
             probe,
             done: false,
         }))
+    }
+
+    fn io_error(
+        &self,
+        probe: &OperatorProbe,
+        action: &'static str,
+        source: std::io::Error,
+    ) -> Error {
+        Error::Io {
+            operator: probe.label().to_string(),
+            action,
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+/// The 1-based number of the line starting at byte `offset`: counted only
+/// when an error needs it, so splits need not know their first line number.
+fn line_number(path: &Path, offset: u64) -> Option<u64> {
+    let file = File::open(path).ok()?;
+    let mut reader = BufReader::with_capacity(1 << 16, file.take(offset));
+    let mut count = 1u64;
+    loop {
+        let buffer = reader.fill_buf().ok()?;
+        if buffer.is_empty() {
+            return Some(count);
+        }
+        count += buffer.iter().filter(|b| **b == b'\n').count() as u64;
+        let consumed = buffer.len();
+        reader.consume(consumed);
     }
 }
 
 struct Lines {
     reader: BufReader<File>,
     path: PathBuf,
-    line: usize,
+    /// The byte offset where the next line starts.
+    position: u64,
+    /// Lines starting at or after this belong to the next split.
+    end: u64,
     buffer: Vec<u8>,
     probe: Arc<OperatorProbe>,
     done: bool,
 }
 
 impl Lines {
-    fn fail(&mut self, reason: String) -> Option<String> {
+    fn fail(&mut self, line_start: u64, reason: String) -> Option<String> {
         self.done = true;
+        let line = line_number(&self.path, line_start)
+            .map_or_else(|| format!("byte {line_start}"), |n| n.to_string());
         self.probe
-            .fail_with(format!("{}:{}: {reason}", self.path.display(), self.line));
+            .fail_with(format!("{}:{line}: {reason}", self.path.display()));
         None
     }
 }
@@ -65,17 +132,19 @@ impl Iterator for Lines {
     type Item = String;
 
     fn next(&mut self) -> Option<String> {
-        if self.done {
+        if self.done || self.position >= self.end {
+            self.done = true;
             return None;
         }
         self.buffer.clear();
-        self.line += 1;
+        let line_start = self.position;
         match self.reader.read_until(b'\n', &mut self.buffer) {
             Ok(0) => {
                 self.done = true;
                 None
             }
-            Ok(_) => {
+            Ok(read) => {
+                self.position += read as u64;
                 if self.buffer.last() == Some(&b'\n') {
                     self.buffer.pop();
                     if self.buffer.last() == Some(&b'\r') {
@@ -84,13 +153,16 @@ impl Iterator for Lines {
                 }
                 match String::from_utf8(std::mem::take(&mut self.buffer)) {
                     Ok(text) => Some(text),
-                    Err(error) => self.fail(format!(
-                        "line is not valid UTF-8 (at byte {} of the line)",
-                        error.utf8_error().valid_up_to()
-                    )),
+                    Err(error) => {
+                        let at = error.utf8_error().valid_up_to();
+                        self.fail(
+                            line_start,
+                            format!("line is not valid UTF-8 (at byte {at} of the line)"),
+                        )
+                    }
                 }
             }
-            Err(error) => self.fail(format!("read error: {error}")),
+            Err(error) => self.fail(line_start, format!("read error: {error}")),
         }
     }
 }
@@ -135,6 +207,45 @@ mod tests {
             "operator TextFileSource \"input\" (#0): cannot open /no/such/file.txt"
         );
         assert!(std::error::Error::source(&error).is_some());
+    }
+
+    #[test]
+    fn splits_tile_the_file_whatever_the_boundaries() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        let text = "first\nsecond line\n\nfourth ü\nfifth\nno newline at end";
+        file.write_all(text.as_bytes()).unwrap();
+        let expected: Vec<&str> = text.lines().collect();
+        let source = TextFileSource::new(file.path());
+        let size = text.len() as u64;
+        for parts in 1..=size + 1 {
+            let mut all = Vec::new();
+            for i in 0..parts {
+                let (start, end) = (size * i / parts, size * (i + 1) / parts);
+                let end = if i + 1 == parts { u64::MAX } else { end };
+                all.extend(source.open_split(start, end, probe()).unwrap());
+            }
+            assert_eq!(all, expected, "{parts} splits");
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_later_split_still_names_the_line() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(b"one\ntwo\nthree\nbad \xff\n").unwrap();
+        let probe = probe();
+        let lines: Vec<String> = TextFileSource::new(file.path())
+            .open_split(6, u64::MAX, probe.clone())
+            .unwrap()
+            .collect();
+        assert_eq!(lines, ["three"]);
+        let error = probe.job().take_error().unwrap().to_string();
+        assert!(
+            error.contains(&format!(
+                "{}:4: line is not valid UTF-8",
+                file.path().display()
+            )),
+            "{error}"
+        );
     }
 
     #[test]

@@ -24,5 +24,4 @@ pub mod mappings;
 mod operators;
 mod plugin;
 
-pub use operators::JavaOperator;
 pub use plugin::{plugin, JavaPlugin, JAVA};

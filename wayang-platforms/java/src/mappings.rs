@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use wayang_core::channels::ChannelKind;
-use wayang_core::mapping::KindMapping;
-use wayang_core::{ExecutionOperator, Mapping, OperatorKind};
+use wayang_core::{Mapping, OperatorKind};
 
-use crate::operators::{binary, kafka, sinks, sources, unary, JavaOperator, RunFn};
+use wayang_core::mapping::{fn_mapping, RunFn};
+
+use crate::operators::{binary, kafka, sinks, sources, unary};
 use crate::JAVA;
 
 const NONE: &[&[ChannelKind]] = &[];
@@ -56,10 +57,7 @@ fn mapping(
     inputs: &'static [&'static [ChannelKind]],
     run: RunFn,
 ) -> Arc<dyn Mapping> {
-    Arc::new(KindMapping::new(kind, JAVA, move |operator| {
-        let operator = JavaOperator::new(name, operator.clone(), inputs, run);
-        Some(Arc::new(operator) as Arc<dyn ExecutionOperator>)
-    }))
+    fn_mapping(kind, JAVA, name, inputs, ChannelKind::STREAM, run)
 }
 
 #[cfg(test)]

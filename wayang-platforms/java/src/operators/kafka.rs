@@ -11,10 +11,7 @@ use wayang_kafka::{
 use super::{emit, mismatch, streams};
 
 fn external(ctx: &TaskContext<'_>, error: KafkaError) -> Error {
-    Error::External {
-        operator: ctx.label().to_string(),
-        cause: Box::new(error),
-    }
+    error.in_operator(ctx.label())
 }
 
 /// JavaKafkaTopicSource: resolves the offset ranges, then streams them with
@@ -45,10 +42,8 @@ pub(crate) fn source(
         let cluster = source.cluster.clone();
         let operator = ctx.label().to_string();
         ctx.after_delivery(Box::new(move || {
-            commit_offsets(&cluster, &group, &progress.snapshot()).map_err(|e| Error::External {
-                operator,
-                cause: Box::new(e),
-            })
+            commit_offsets(&cluster, &group, &progress.snapshot())
+                .map_err(|e| e.in_operator(operator))
         }));
     }
     emit(ctx, source.decoder.decode(Box::new(reader)))
@@ -66,7 +61,7 @@ pub(crate) fn sink(
     };
     let [input] = streams(inputs)?;
     let settings = KafkaSettings::from_config(ctx.config())?;
-    let mut writer = TopicWriter::open(
+    let writer = TopicWriter::open(
         &sink.cluster,
         &sink.topic,
         sink.transactional_id.as_deref(),
@@ -101,10 +96,10 @@ pub(crate) fn sink(
     probe.mark_finished();
     let operator = ctx.label().to_string();
     ctx.on_success(Box::new(move || {
-        finished.commit().map(drop).map_err(|e| Error::External {
-            operator,
-            cause: Box::new(e),
-        })
+        finished
+            .commit()
+            .map(drop)
+            .map_err(|e| e.in_operator(operator))
     }));
     Ok(None)
 }

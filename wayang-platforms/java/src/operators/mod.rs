@@ -2,10 +2,9 @@
 //!
 //! Every java operator has the same shape: it accepts streams (a cartesian's
 //! right side: a collection), returns a lazily evaluated stream, and calls the
-//! abstract operator's kernel once on its one stream. So one struct,
-//! [`JavaOperator`], carries the Wayang name (`JavaMapOperator`, ...), the
-//! channel signature and the function that runs it; the functions are grouped
-//! by family in this module's files.
+//! abstract operator's kernel once on its one stream. So each is core's
+//! `FnOperator` with a Wayang name (`JavaMapOperator`, ...), a channel
+//! signature and one of the functions here, grouped by family.
 
 pub(crate) mod binary;
 pub(crate) mod kafka;
@@ -13,78 +12,7 @@ pub(crate) mod sinks;
 pub(crate) mod sources;
 pub(crate) mod unary;
 
-use std::fmt;
-
-use wayang_core::channels::ChannelKind;
-use wayang_core::{
-    AnyIter, Channel, Error, ExecutionOperator, Operator, Platform, Result, TaskContext,
-};
-
-use crate::JAVA;
-
-/// How a java operator runs: the abstract operator, its input channels and
-/// its context in, its output channel out.
-pub(crate) type RunFn = fn(&Operator, Vec<Channel>, &TaskContext<'_>) -> Result<Option<Channel>>;
-
-/// An abstract operator as the java platform executes it.
-pub struct JavaOperator {
-    name: &'static str,
-    operator: Operator,
-    inputs: &'static [&'static [ChannelKind]],
-    run: RunFn,
-}
-
-impl JavaOperator {
-    pub(crate) fn new(
-        name: &'static str,
-        operator: Operator,
-        inputs: &'static [&'static [ChannelKind]],
-        run: RunFn,
-    ) -> Self {
-        JavaOperator {
-            name,
-            operator,
-            inputs,
-            run,
-        }
-    }
-}
-
-impl ExecutionOperator for JavaOperator {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-
-    fn platform(&self) -> Platform {
-        JAVA
-    }
-
-    fn input_channels(&self, slot: usize) -> &[ChannelKind] {
-        self.inputs.get(slot).copied().unwrap_or(&[])
-    }
-
-    fn output_channel(&self) -> Option<ChannelKind> {
-        self.operator.output_type().map(|_| ChannelKind::STREAM)
-    }
-
-    fn execute(&self, inputs: Vec<Channel>, ctx: &TaskContext<'_>) -> Result<Option<Channel>> {
-        if inputs.len() != self.inputs.len() {
-            return Err(Error::internal(format!(
-                "{} got {} inputs, expects {}",
-                self.name,
-                inputs.len(),
-                self.inputs.len()
-            )));
-        }
-        (self.run)(&self.operator, inputs, ctx)
-    }
-}
-
-impl fmt::Debug for JavaOperator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} for {:?}", self.name, self.operator)
-    }
-}
+use wayang_core::{AnyIter, Channel, Error, Operator, Result, TaskContext};
 
 /// Instruments a stream and makes it the operator's output.
 pub(crate) fn emit(ctx: &TaskContext<'_>, records: AnyIter) -> Result<Option<Channel>> {
