@@ -5,7 +5,7 @@
 //! `cargo bench -p wayang-examples --bench java_overhead [-- MEGABYTES]`
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 use wayang_api::{PlanBuilder, WayangContext};
@@ -22,7 +22,7 @@ fn main() {
 
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("words.txt");
-    let bytes = generate(&path, megabytes << 20);
+    let bytes = wayang_examples::generate_text(&path, megabytes << 20).expect("generate");
     println!(
         "WordCount over {:.1} MB of generated text, best of {REPEATS}",
         bytes as f64 / 1e6
@@ -114,28 +114,4 @@ fn report_records(name: &str, records: u64, time: Duration) {
         time.as_secs_f64() * 1e3,
         records as f64 / 1e6 / time.as_secs_f64()
     );
-}
-
-/// Writes about `target` bytes of text drawn from a Zipf-like vocabulary.
-fn generate(path: &std::path::Path, target: usize) -> u64 {
-    let vocabulary: Vec<String> = (0..5000).map(|i| format!("wörd{i}")).collect();
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
-    let (mut written, mut state) = (0usize, 0x2545_F491_4F6C_DD1Du64);
-    while written < target {
-        let mut line = String::new();
-        for _ in 0..12 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            // Zipf-like: the index is the square of a uniform fraction.
-            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
-            line.push_str(&vocabulary[(u * u * vocabulary.len() as f64) as usize]);
-            line.push(' ');
-        }
-        line.push('\n');
-        out.write_all(line.as_bytes()).expect("write");
-        written += line.len();
-    }
-    out.flush().expect("flush");
-    written as u64
 }

@@ -49,6 +49,34 @@ pub fn word_count(plan: &PlanBuilder, path: impl Into<PathBuf>) -> Collector<(St
         .collect()
 }
 
+/// Writes about `target` bytes of text to `path`: lines of 12 words drawn
+/// from a Zipf-like vocabulary of 5000 words (deterministic). Returns the
+/// bytes written. For benchmarks.
+pub fn generate_text(path: &std::path::Path, target: usize) -> std::io::Result<u64> {
+    use std::io::Write;
+    let vocabulary: Vec<String> = (0..5000).map(|i| format!("wörd{i}")).collect();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let (mut written, mut state) = (0usize, 0x2545_F491_4F6C_DD1Du64);
+    let mut line = String::new();
+    while written < target {
+        line.clear();
+        for _ in 0..12 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Zipf-like: the index is the square of a uniform fraction.
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            line.push_str(&vocabulary[(u * u * vocabulary.len() as f64) as usize]);
+            line.push(' ');
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+        written += line.len();
+    }
+    out.flush()?;
+    Ok(written as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,223 @@
+//! The same plans give the same results on java, on spark with 1, 2 and 7
+//! partitions, and on a random mix of both: random plans over random inputs
+//! (proptest), compared as multisets unless the plan ends with a sort.
+
+use proptest::prelude::*;
+use wayang_api::{DataQuanta, PlanBuilder, WayangContext};
+use wayang_kafka::embedded::EmbeddedCluster;
+
+type Record = (u8, String);
+
+/// One step of a random plan. Every step maps records of type `Record` to
+/// records of type `Record`, so any sequence of steps is a valid plan.
+#[derive(Clone, Debug)]
+enum Step {
+    Map,
+    Filter(u8),
+    FlatMap,
+    Distinct,
+    ReduceByKey,
+    GroupByKey,
+    Sort,
+    Union,
+    Join,
+    CoGroup,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        Just(Step::Map),
+        (2u8..5).prop_map(Step::Filter),
+        Just(Step::FlatMap),
+        Just(Step::Distinct),
+        Just(Step::ReduceByKey),
+        Just(Step::GroupByKey),
+        Just(Step::Sort),
+        Just(Step::Union),
+        Just(Step::Join),
+        Just(Step::CoGroup),
+    ]
+}
+
+/// Records with skewed keys (most land on a few keys) and unicode values.
+fn records() -> impl Strategy<Value = Vec<Record>> {
+    let key = prop_oneof![4 => 0u8..3, 1 => any::<u8>()];
+    let value = prop_oneof![Just(String::new()), "[a-z]{1,4}", "[äöüß東京서울Ωé]{1,3}",];
+    prop::collection::vec((key, value), 0..40)
+}
+
+/// Adds `step` after `input`; `other` is the second input of binary steps.
+fn apply(
+    input: &DataQuanta<Record>,
+    step: &Step,
+    other: &DataQuanta<Record>,
+) -> DataQuanta<Record> {
+    match step {
+        Step::Map => input.map(|(k, v)| (k.wrapping_mul(7) % 11, v.to_uppercase())),
+        Step::Filter(m) => {
+            let m = *m;
+            input.filter(move |(k, _)| k % m != 0)
+        }
+        Step::FlatMap => input.flat_map(|(k, v)| {
+            if k % 2 == 0 {
+                vec![(k, v.clone()), (k / 2, v)]
+            } else {
+                vec![]
+            }
+        }),
+        Step::Distinct => input.distinct(),
+        // Associative and commutative: the larger value per key.
+        Step::ReduceByKey => {
+            input.reduce_by_key(|(k, _)| *k, |a, b| if a.1 >= b.1 { a } else { b })
+        }
+        Step::GroupByKey => input
+            .group_by_key(|(k, _)| *k)
+            .map(|(k, group)| (k, group.len().to_string())),
+        Step::Sort => input.sort_by(|record| record.clone()),
+        Step::Union => input.union(other),
+        Step::Join => input
+            .join(|(k, _)| *k, other, |(k, _)| *k)
+            .map(|((k, a), (_, b))| (k, format!("{a}|{b}"))),
+        Step::CoGroup => input
+            .co_group(|(k, _)| *k, other, |(k, _)| *k)
+            .map(|(k, left, right)| (k, format!("{}:{}", left.len(), right.len()))),
+    }
+}
+
+/// The platform to pin each step to, for mixed runs.
+fn pins() -> impl Strategy<Value = Vec<bool>> {
+    prop::collection::vec(any::<bool>(), 6)
+}
+
+fn build(
+    plan: &PlanBuilder,
+    input: &[Record],
+    other: &[Record],
+    steps: &[Step],
+    pins: Option<&[bool]>,
+) -> DataQuanta<Record> {
+    let second = plan.read_collection(other.to_vec());
+    let mut current = plan.read_collection(input.to_vec());
+    for (index, step) in steps.iter().enumerate() {
+        current = apply(&current, step, &second);
+        if let Some(pins) = pins {
+            current = current.on(if pins[index % pins.len()] {
+                "spark"
+            } else {
+                "java"
+            });
+        }
+    }
+    current
+}
+
+/// A sort as the last step fixes the order; otherwise results are multisets.
+fn normalise(mut records: Vec<Record>, steps: &[Step]) -> Vec<Record> {
+    if !matches!(steps.last(), Some(Step::Sort)) {
+        records.sort();
+    }
+    records
+}
+
+fn java() -> WayangContext {
+    WayangContext::new().with(wayang_java::plugin())
+}
+
+fn spark(partitions: usize) -> WayangContext {
+    WayangContext::new()
+        .with(wayang_spark::plugin())
+        .with_config(wayang_spark::PARTITIONS_KEY, partitions)
+        .with_config(wayang_spark::KAFKA_MIN_TASKS_KEY, partitions)
+}
+
+fn both() -> WayangContext {
+    WayangContext::new()
+        .with(wayang_java::plugin())
+        .with(wayang_spark::plugin())
+        .with_config(wayang_spark::PARTITIONS_KEY, 3)
+}
+
+/// Every configuration, labelled, as ripgrep's SearcherTester does.
+fn configurations() -> Vec<(&'static str, WayangContext, bool)> {
+    vec![
+        ("spark, 1 partition", spark(1), false),
+        ("spark, 2 partitions", spark(2), false),
+        ("spark, 7 partitions", spark(7), false),
+        ("java and spark, pinned at random", both(), true),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn collections_give_the_same_results_everywhere(
+        input in records(),
+        other in records(),
+        steps in prop::collection::vec(step(), 0..5),
+        pins in pins(),
+    ) {
+        let run = |ctx: &WayangContext, pinned: bool| {
+            let plan = PlanBuilder::new();
+            let out = build(&plan, &input, &other, &steps, pinned.then_some(&pins[..])).collect();
+            plan.execute(ctx).expect("plan runs");
+            normalise(out.take().expect("collected"), &steps)
+        };
+        let expected = run(&java(), false);
+        for (label, ctx, pinned) in configurations() {
+            prop_assert_eq!(&run(&ctx, pinned), &expected, "{} differs from java for {:?}", label, steps);
+        }
+    }
+}
+
+proptest! {
+    // Each case starts embedded clusters and runs five jobs through them.
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn kafka_in_and_out_give_the_same_results_everywhere(
+        input in records(),
+        steps in prop::collection::vec(step(), 0..4),
+        pins in pins(),
+    ) {
+        let source = EmbeddedCluster::start("in", 1).expect("cluster");
+        source.create_topic("records", 3).expect("topic");
+        let encoded: Vec<(Option<String>, String)> = input
+            .iter()
+            .map(|r| (Some(r.0.to_string()), serde_json::to_string(r).expect("json")))
+            .collect();
+        source.produce("records", encoded).expect("produce");
+        let sink = EmbeddedCluster::start("out", 1).expect("cluster");
+
+        let mut results = Vec::new();
+        let mut all = vec![("java", java(), false)];
+        all.extend(configurations());
+        for (index, (label, ctx, pinned)) in all.into_iter().enumerate() {
+            let topic = format!("out-{index}");
+            sink.create_topic(&topic, 2).expect("topic");
+            let plan = PlanBuilder::new();
+            let second = plan.read_collection(input.clone());
+            let mut current = plan.read_kafka_topic(&source.cluster(), "records").json::<Record>();
+            for (i, step) in steps.iter().enumerate() {
+                current = apply(&current, step, &second);
+                if pinned {
+                    current = current.on(if pins[i % pins.len()] { "spark" } else { "java" });
+                }
+            }
+            current.write_kafka_topic(&sink.cluster(), &topic).key(|r| r.0.to_string()).json();
+            plan.execute(&ctx).expect("plan runs");
+            let mut stored: Vec<Record> = sink
+                .read_all(&topic)
+                .expect("read back")
+                .into_iter()
+                .map(|r| serde_json::from_slice(r.value.as_deref().unwrap_or_default()).expect("json"))
+                .collect();
+            stored.sort();
+            results.push((label, stored));
+        }
+        let (_, expected) = &results[0];
+        for (label, stored) in &results[1..] {
+            prop_assert_eq!(stored, expected, "{} differs from java for {:?}", label, steps);
+        }
+    }
+}
