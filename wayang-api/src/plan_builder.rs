@@ -6,7 +6,9 @@ use std::rc::Rc;
 
 use wayang_core::operators::{CollectionSource, Operator, TextFileSource};
 use wayang_core::plan::{NodeId, OperatorNode, OutputRef};
-use wayang_core::{Data, Error, ExecutionPlan, JobReport, Result, WayangContext, WayangPlan};
+use wayang_core::{
+    Data, Error, ExecutionPlan, Explanation, JobReport, Result, WayangContext, WayangPlan,
+};
 
 use crate::data_quanta::DataQuanta;
 
@@ -110,5 +112,12 @@ impl PlanBuilder {
     /// conversions and stages.
     pub fn execution_plan(&self, ctx: &WayangContext) -> Result<ExecutionPlan> {
         ctx.execution_plan(&self.build()?)
+    }
+
+    /// The plan `ctx`'s optimizer chooses, with each operator's platform,
+    /// estimated cardinality and cost, and the conversions inserted; as text
+    /// (`to_string()`) or JSON (`to_json()`).
+    pub fn explain(&self, ctx: &WayangContext) -> Result<Explanation> {
+        ctx.explain(&self.build()?)
     }
 }

@@ -7,7 +7,11 @@ use crate::channels::{builtin_conversions, ChannelConversion};
 use crate::config::Configuration;
 use crate::error::Result;
 use crate::job::{self, ExecutionPlan, JobReport};
-use crate::optimizer::{candidates, FollowInputs, PlatformChooser};
+use crate::optimizer::cardinality::estimate;
+use crate::optimizer::{
+    candidates, ConfiguredCostModel, CostBasedChooser, CostModel, Estimate, Explanation, Planning,
+    PlatformChooser,
+};
 use crate::plan::WayangPlan;
 use crate::platform::Platform;
 use crate::plugin::Plugin;
@@ -21,7 +25,10 @@ use crate::plugin::Plugin;
 pub struct WayangContext {
     plugins: Vec<Arc<dyn Plugin>>,
     config: Configuration,
-    chooser: Arc<dyn PlatformChooser>,
+    // `None`: the cost-based chooser with `cost_model`.
+    chooser: Option<Arc<dyn PlatformChooser>>,
+    // `None`: the configured cost model.
+    cost_model: Option<Arc<dyn CostModel>>,
 }
 
 impl Default for WayangContext {
@@ -36,7 +43,8 @@ impl WayangContext {
         WayangContext {
             plugins: Vec::new(),
             config: Configuration::new(),
-            chooser: Arc::new(FollowInputs),
+            chooser: None,
+            cost_model: None,
         }
     }
 
@@ -63,10 +71,51 @@ impl WayangContext {
         Ok(self)
     }
 
-    /// Replaces the strategy that picks a platform per operator.
+    /// Replaces the strategy that picks a platform per operator (default:
+    /// the cost-based optimizer).
     pub fn with_chooser(mut self, chooser: impl PlatformChooser + 'static) -> Self {
-        self.chooser = Arc::new(chooser);
+        self.chooser = Some(Arc::new(chooser));
         self
+    }
+
+    /// Replaces the cost model of the cost-based optimizer (default: the
+    /// configured one, see [`ConfiguredCostModel`]).
+    pub fn with_cost_model(mut self, model: impl CostModel + 'static) -> Self {
+        self.cost_model = Some(Arc::new(model));
+        self
+    }
+
+    /// The cost model in use.
+    pub fn cost_model(&self) -> Arc<dyn CostModel> {
+        self.cost_model
+            .clone()
+            .unwrap_or_else(|| Arc::new(ConfiguredCostModel::new(self.config.clone())))
+    }
+
+    /// The cardinality estimate of every node of `plan`.
+    pub fn estimates(&self, plan: &WayangPlan) -> Result<Vec<Estimate>> {
+        let mut from_platforms = std::collections::HashMap::new();
+        for node in plan.nodes().iter().filter(|n| n.inputs.is_empty()) {
+            for plugin in &self.plugins {
+                if let Some(found) = plugin.estimate_source(node, &self.config)? {
+                    from_platforms.insert(node.id, found);
+                    break;
+                }
+            }
+        }
+        Ok(estimate(plan, &|node| {
+            from_platforms.get(&node.id).copied()
+        }))
+    }
+
+    /// The chosen execution plan with estimates and costs, as text
+    /// (`Display`) or JSON (`to_json`).
+    pub fn explain(&self, plan: &WayangPlan) -> Result<Explanation> {
+        let execution_plan = self.execution_plan(plan)?;
+        Ok(Explanation::new(
+            &execution_plan,
+            self.cost_model().as_ref(),
+        ))
     }
 
     /// The configuration.
@@ -83,13 +132,22 @@ impl WayangContext {
     /// channels and conversions between them, and the stages.
     pub fn execution_plan(&self, plan: &WayangPlan) -> Result<ExecutionPlan> {
         let options = candidates(plan, &self.plugins)?;
-        let picks = self.chooser.choose(plan, &options)?;
+        let estimates = self.estimates(plan)?;
+        let conversions = self.conversions();
+        let planning = Planning {
+            conversions: &conversions,
+            estimates: &estimates,
+        };
+        let picks = match &self.chooser {
+            Some(chooser) => chooser.choose(plan, &options, &planning)?,
+            None => CostBasedChooser::new(self.cost_model()).choose(plan, &options, &planning)?,
+        };
         let operators = options
             .into_iter()
             .zip(picks)
             .map(|(mut options, pick)| options.swap_remove(pick).operator)
             .collect();
-        ExecutionPlan::build(plan.clone(), operators, &self.conversions())
+        Ok(ExecutionPlan::build(plan.clone(), operators, &conversions)?.with_estimates(estimates))
     }
 
     /// Runs a plan as one job: all its sinks, each operator once. On success,

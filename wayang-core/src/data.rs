@@ -24,6 +24,36 @@ impl<T: Clone + Send + Sync + 'static> Data for T {}
 /// A boxed stream of records, the unit that narrow operators transform.
 pub type BoxIter<T> = Box<dyn Iterator<Item = T> + Send>;
 
+/// Boxes a stream on cache lines of its own.
+///
+/// The streams of a dataset's partitions are built one after another on one
+/// thread, so plain boxes would sit next to each other in memory; the threads
+/// that then pull them in parallel would invalidate each other's cache lines
+/// on every record (false sharing made a two-thread map chain slower than
+/// one thread). 128 bytes: adjacent-line prefetchers pair 64-byte lines.
+pub fn boxed<T, I>(iter: I) -> BoxIter<T>
+where
+    I: Iterator<Item = T> + Send + 'static,
+{
+    Box::new(CacheAligned(iter))
+}
+
+#[repr(align(128))]
+struct CacheAligned<I>(I);
+
+impl<I: Iterator> Iterator for CacheAligned<I> {
+    type Item = I::Item;
+
+    #[inline]
+    fn next(&mut self) -> Option<I::Item> {
+        self.0.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
 /// A stream of records of some [`Data`] type, erased.
 pub struct AnyIter {
     type_name: &'static str,
@@ -33,7 +63,7 @@ pub struct AnyIter {
 impl AnyIter {
     /// Erases a typed stream.
     pub fn new<T: Data>(iter: impl Iterator<Item = T> + Send + 'static) -> Self {
-        Self::from_boxed::<T>(Box::new(iter))
+        Self::from_boxed::<T>(boxed(iter))
     }
 
     /// Erases an already boxed stream without boxing it again.
@@ -124,8 +154,8 @@ impl AnyVec {
     pub fn into_stream<T: Data>(self) -> Result<BoxIter<T>> {
         let shared = self.downcast::<T>()?;
         Ok(match Arc::try_unwrap(shared) {
-            Ok(owned) => Box::new(owned.into_iter()),
-            Err(shared) => Box::new(SharedIter {
+            Ok(owned) => boxed(owned.into_iter()),
+            Err(shared) => boxed(SharedIter {
                 records: shared,
                 next: 0,
             }),

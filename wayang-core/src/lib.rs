@@ -6,8 +6,10 @@
 //! layered [`Configuration`]. Executing a plan:
 //!
 //! 1. every plugin's [`Mapping`]s propose [`ExecutionOperator`]s for each node;
-//! 2. a [`PlatformChooser`] picks one per node (the default keeps operators on
-//!    their input's platform; the cost-based optimizer replaces it);
+//! 2. the optimizer estimates every operator's cardinality and a
+//!    [`PlatformChooser`] picks one execution operator per node: by default
+//!    the cheapest assignment under a [`CostModel`], conversions and
+//!    platform start-ups included ([`WayangContext::explain`] shows it);
 //! 3. the [`ExecutionPlan`] wires them with [`Channel`]s, inserting
 //!    [`ChannelConversion`]s where kinds differ, and groups them into
 //!    single-platform stages;
@@ -49,12 +51,12 @@ pub mod plugin;
 pub use channels::{Channel, ChannelConversion, ChannelKind};
 pub use config::Configuration;
 pub use context::WayangContext;
-pub use data::{AnyIter, AnyVec, BoxIter, Data, DataType};
+pub use data::{boxed, AnyIter, AnyVec, BoxIter, Data, DataType};
 pub use error::{Error, Result};
 pub use job::{ExecutionPlan, JobReport, TaskContext};
 pub use mapping::Mapping;
 pub use operators::{Operator, OperatorKind};
-pub use optimizer::PlatformChooser;
+pub use optimizer::{CostModel, Estimate, Explanation, PlatformChooser};
 pub use plan::WayangPlan;
 pub use platform::{ExecutionOperator, Executor, Platform};
 pub use plugin::Plugin;

@@ -51,6 +51,28 @@ pub use settings::{KafkaSettings, FLUSH_TIMEOUT_KEY, READ_IDLE_TIMEOUT_KEY, TIME
 pub use wayang_core::kafka::KafkaCluster;
 pub use writer::{FinishedWrite, TopicWriter};
 
+/// The records a Kafka source will read, from its offset ranges resolved
+/// now (for the optimizer); `None` for other operators. Ranges read to the
+/// end of the partition have no known length and widen the estimate.
+pub fn estimate_source(
+    node: &wayang_core::plan::OperatorNode,
+    config: &wayang_core::Configuration,
+) -> wayang_core::Result<Option<wayang_core::Estimate>> {
+    let wayang_core::Operator::KafkaTopicSource(source) = &node.operator else {
+        return Ok(None);
+    };
+    let settings = KafkaSettings::from_config(config)?;
+    let ranges = resolve(source, &settings).map_err(|e| e.in_operator(node.label()))?;
+    let known = ranges.iter().filter_map(OffsetRange::len).sum::<u64>() as f64;
+    Ok(Some(if ranges.iter().any(|r| r.until.is_none()) {
+        wayang_core::Estimate::new(known, known * 2.0 + 10_000.0, 0.5)
+    } else {
+        // An exact upper bound; transaction markers and compacted records
+        // make the true count slightly lower.
+        wayang_core::Estimate::new(known, known, 0.95)
+    }))
+}
+
 /// Loads a cluster's `.properties` file (with `${VAR}` substitution) and
 /// validates its keys with librdkafka.
 pub fn load_cluster(

@@ -1,6 +1,5 @@
 //! Conversions between channel kinds, and the search for a chain of them.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 
@@ -89,26 +88,33 @@ pub fn builtin_conversions() -> Vec<ChannelConversion> {
 }
 
 /// The shortest chain of conversions from `from` to any kind `accept` allows
-/// (earlier kinds in `accept` win ties); empty if `from` is accepted as is.
+/// (earlier conversions win ties); empty if `from` is accepted as is.
 pub(crate) fn find_path(
     conversions: &[ChannelConversion],
     from: ChannelKind,
     accept: impl Fn(ChannelKind) -> bool,
 ) -> Option<Vec<ChannelConversion>> {
-    let mut queue = VecDeque::from([(from, Vec::<ChannelConversion>::new())]);
-    let mut seen = vec![from];
-    while let Some((kind, path)) = queue.pop_front() {
+    // Breadth-first over kinds, remembering the conversion that reached each.
+    let mut reached: Vec<(ChannelKind, Option<(usize, usize)>)> = vec![(from, None)];
+    let mut next = 0;
+    while next < reached.len() {
+        let (kind, _) = reached[next];
         if accept(kind) {
+            let mut path = Vec::new();
+            let mut at = next;
+            while let (_, Some((parent, conversion))) = reached[at] {
+                path.push(conversions[conversion].clone());
+                at = parent;
+            }
+            path.reverse();
             return Some(path);
         }
-        for conversion in conversions.iter().filter(|c| c.from == kind) {
-            if !seen.contains(&conversion.to) {
-                seen.push(conversion.to);
-                let mut longer = path.clone();
-                longer.push(conversion.clone());
-                queue.push_back((conversion.to, longer));
+        for (index, conversion) in conversions.iter().enumerate() {
+            if conversion.from == kind && !reached.iter().any(|(k, _)| *k == conversion.to) {
+                reached.push((conversion.to, Some((next, index))));
             }
         }
+        next += 1;
     }
     None
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::channels::{find_path, ChannelConversion, ChannelKind};
 use crate::error::{Error, Result};
+use crate::optimizer::Estimate;
 use crate::plan::{NodeId, WayangPlan};
 use crate::platform::{ExecutionOperator, Platform};
 
@@ -75,6 +76,7 @@ pub struct ExecutionPlan {
     pub(crate) tasks: Vec<Task>,
     pub(crate) channels: Vec<ChannelSlot>,
     pub(crate) stages: Vec<Stage>,
+    pub(crate) estimates: Vec<Estimate>,
 }
 
 impl ExecutionPlan {
@@ -150,11 +152,13 @@ impl ExecutionPlan {
         }
         let stages = stages_of(&builder.tasks);
         let (tasks, channels) = (builder.tasks, builder.channels);
+        let estimates = vec![Estimate::new(0.0, f64::INFINITY, 0.0); plan.nodes().len()];
         Ok(ExecutionPlan {
             plan,
             tasks,
             channels,
             stages,
+            estimates,
         })
     }
 
@@ -176,6 +180,19 @@ impl ExecutionPlan {
     /// The plan this was built from.
     pub fn plan(&self) -> &WayangPlan {
         &self.plan
+    }
+
+    /// The cardinality estimate of every node (indexed like `plan().nodes()`).
+    pub fn estimates(&self) -> &[Estimate] {
+        &self.estimates
+    }
+
+    /// Sets the estimates the plan was chosen with.
+    pub fn with_estimates(mut self, estimates: Vec<Estimate>) -> Self {
+        if estimates.len() == self.estimates.len() {
+            self.estimates = estimates;
+        }
+        self
     }
 }
 

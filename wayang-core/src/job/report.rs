@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::execution_plan::{ExecutionPlan, TaskKind};
 use super::probe::OperatorProbe;
 use crate::operators::OperatorKind;
+use crate::optimizer::Estimate;
 use crate::plan::NodeId;
 
 /// What one operator did.
@@ -32,6 +33,8 @@ pub struct OperatorReport {
     pub active: Duration,
     /// Operator-specific counters (e.g. skipped records).
     pub counters: BTreeMap<&'static str, u64>,
+    /// The optimizer's estimate of `records_out`, for comparison.
+    pub estimated: Estimate,
 }
 
 /// What one stage did.
@@ -71,7 +74,8 @@ impl JobReport {
                 TaskKind::Conversion(_) => None,
             })
             .filter_map(|(id, operator)| {
-                let node = plan.plan.node(id)?;
+                let position = plan.plan.nodes().iter().position(|n| n.id == id)?;
+                let node = &plan.plan.nodes()[position];
                 let probe = &probes[&id];
                 Some(OperatorReport {
                     node: id,
@@ -83,6 +87,7 @@ impl JobReport {
                     records_out: probe.records(),
                     active: probe.active(),
                     counters: probe.counters(),
+                    estimated: plan.estimates[position],
                 })
             })
             .collect();
@@ -105,8 +110,14 @@ impl fmt::Display for JobReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{:<4} {:<32} {:<26} {:>12} {:>12} {:>10}",
-            "node", "operator", "execution operator", "records in", "records out", "active"
+            "{:<4} {:<32} {:<26} {:>12} {:>12} {:>18} {:>10}",
+            "node",
+            "operator",
+            "execution operator",
+            "records in",
+            "records out",
+            "estimated",
+            "active"
         )?;
         for op in &self.operators {
             let label = match &op.name {
@@ -115,8 +126,14 @@ impl fmt::Display for JobReport {
             };
             write!(
                 f,
-                "#{:<3} {:<32} {:<26} {:>12} {:>12} {:>10.1?}",
-                op.node.0, label, op.execution_operator, op.records_in, op.records_out, op.active
+                "#{:<3} {:<32} {:<26} {:>12} {:>12} {:>18} {:>10.1?}",
+                op.node.0,
+                label,
+                op.execution_operator,
+                op.records_in,
+                op.records_out,
+                op.estimated.to_string(),
+                op.active
             )?;
             for (name, value) in &op.counters {
                 write!(f, " {name}={value}")?;

@@ -53,7 +53,7 @@ where
     I: IntoIterator<Item = T>,
     I::IntoIter: Send + 'static,
 {
-    Box::new(std::iter::once_with(work).flatten())
+    crate::data::boxed(std::iter::once_with(work).flatten())
 }
 
 /// The key functions of an operator over two inputs (Join, CoGroup): one

@@ -62,7 +62,7 @@ impl TextFileSource {
                 .map_err(|source| self.io_error(&probe, "cannot read", source))?;
             position = start - 1 + read as u64;
         }
-        Ok(Box::new(Lines {
+        Ok(crate::data::boxed(Lines {
             reader,
             path: self.path.clone(),
             position,

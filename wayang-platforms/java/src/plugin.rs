@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use wayang_core::config::Configuration;
-use wayang_core::{Executor, Mapping, Platform, Plugin, Result};
+use wayang_core::plan::OperatorNode;
+use wayang_core::{Estimate, Executor, Mapping, Platform, Plugin, Result};
 
 use crate::executor::JavaExecutor;
 
@@ -32,7 +33,26 @@ impl Plugin for JavaPlugin {
     }
 
     fn default_configuration(&self) -> Vec<(&'static str, String)> {
-        vec![(TEXT_FILE_BUFFER_KEY, (1usize << 16).to_string())]
+        vec![
+            (TEXT_FILE_BUFFER_KEY, (1usize << 16).to_string()),
+            // Cost model defaults measured by `calibrate` on a 2-core machine
+            // of this class; run it to measure the machine at hand. A Kafka
+            // source or sink sets up one client (a few ms on loopback).
+            ("wayang.java.cost.startup.ms", "0.005".into()),
+            ("wayang.java.cost.operator.ms", "0.003".into()),
+            ("wayang.java.cost.record.ns", "2.2".into()),
+            ("wayang.java.cost.parallelism", "1".into()),
+            ("wayang.java.cost.kafka_topic_source.ms", "2".into()),
+            ("wayang.java.cost.kafka_topic_sink.ms", "2".into()),
+        ]
+    }
+
+    fn estimate_source(
+        &self,
+        node: &OperatorNode,
+        config: &Configuration,
+    ) -> Result<Option<Estimate>> {
+        wayang_kafka::estimate_source(node, config)
     }
 
     fn create_executor(&self, _config: &Configuration) -> Result<Box<dyn Executor>> {

@@ -1,0 +1,191 @@
+//! Measures the cost model's parameters on this machine and writes them as a
+//! configuration file: `WayangContext::new()...with_config_file(FILE)`.
+//!
+//! `cargo run --release -p wayang-examples --bin calibrate -- --out calibration.properties`
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use clap::Parser;
+use wayang_api::{DataQuanta, PlanBuilder, WayangContext};
+use wayang_core::optimizer::cost::{default_factor, snake};
+use wayang_core::{AnyIter, Channel, ChannelConversion, Configuration, DataType, OperatorKind};
+
+/// Measure the cost model's parameters on this machine.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Where to write the parameters (a .properties file).
+    #[arg(long, default_value = "calibration.properties")]
+    out: PathBuf,
+    /// Records of the large measurement runs.
+    #[arg(long, default_value_t = 2_000_000)]
+    records: u64,
+}
+
+const ROUNDS: usize = 5;
+
+/// Adds the operator being measured after a source.
+type AddOperator = fn(&DataQuanta<u64>) -> DataQuanta<u64>;
+
+fn best(mut run: impl FnMut()) -> Duration {
+    (0..ROUNDS)
+        .map(|_| {
+            let started = Instant::now();
+            run();
+            started.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// A chain of `maps` trivial maps over `records` records, counted.
+fn chain_time(ctx: &WayangContext, records: u64, maps: usize) -> Duration {
+    let plan = PlanBuilder::new();
+    let mut data: DataQuanta<u64> = plan.read_collection(0..records);
+    for _ in 0..maps {
+        data = data.map(|x| x.wrapping_add(1));
+    }
+    let _ = data.count().collect();
+    best(|| {
+        plan.execute(ctx).expect("calibration job");
+    })
+}
+
+/// Records the model counts for the chain: every map handles its input and
+/// its output; the source its output; count its input.
+fn chain_records(records: u64, maps: usize) -> f64 {
+    let r = records as f64;
+    r * default_factor(OperatorKind::CollectionSource)
+        + 2.0 * r * maps as f64
+        + r * default_factor(OperatorKind::Count)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let n = args.records;
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let java = WayangContext::new().with(wayang_java::plugin());
+    let spark = WayangContext::new().with(wayang_spark::plugin());
+    let spark_one = WayangContext::new()
+        .with(wayang_spark::plugin())
+        .with_config(wayang_spark::PARALLELISM_KEY, 1)
+        .with_config(wayang_spark::PARTITIONS_KEY, 1);
+    let mut values: Vec<(String, String)> = Vec::new();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+
+    for (name, ctx) in [("java", &java), ("spark", &spark)] {
+        // Fixed costs: tiny inputs, 1 and 9 operators.
+        let (short, long) = (chain_time(ctx, 1, 1), chain_time(ctx, 1, 9));
+        let per_operator = ((ms(long) - ms(short)) / 8.0).max(0.0);
+        let startup = (ms(short) - 3.0 * per_operator).max(0.0);
+        values.push((
+            format!("wayang.{name}.cost.operator.ms"),
+            format!("{per_operator:.4}"),
+        ));
+        values.push((
+            format!("wayang.{name}.cost.startup.ms"),
+            format!("{startup:.4}"),
+        ));
+        println!("{name}: start-up {startup:.3} ms, {per_operator:.4} ms per operator");
+    }
+
+    // Per-record cost: the slope between a large and a tiny run.
+    let slope = |ctx: &WayangContext| {
+        let (large, tiny) = (chain_time(ctx, n, 4), chain_time(ctx, 1, 4));
+        (ms(large) - ms(tiny)).max(0.0) * 1e6 / chain_records(n, 4)
+    };
+    let java_ns = slope(&java);
+    let spark_one_ns = slope(&spark_one);
+    let spark_all_ns = slope(&spark);
+    let parallelism = (spark_one_ns / spark_all_ns).clamp(1.0, cores as f64);
+    values.push(("wayang.java.cost.record.ns".into(), format!("{java_ns:.2}")));
+    values.push(("wayang.java.cost.parallelism".into(), "1".into()));
+    values.push((
+        "wayang.spark.cost.record.ns".into(),
+        format!("{spark_one_ns:.2}"),
+    ));
+    values.push((
+        "wayang.spark.cost.parallelism".into(),
+        format!("{parallelism:.2}"),
+    ));
+    println!("java: {java_ns:.2} ns per record; spark: {spark_one_ns:.2} ns per record on one core, effective parallelism {parallelism:.2} of {cores}");
+
+    // Conversions: collecting a stream, per record.
+    let conversion = wayang_core::channels::builtin_conversions()
+        .into_iter()
+        .find(|c: &ChannelConversion| c.name == "CollectStream")
+        .context("the CollectStream conversion")?;
+    let config = Configuration::new();
+    let convert = best(|| {
+        let channel = Channel::stream(DataType::of::<u64>(), AnyIter::new(0..n));
+        conversion.apply(channel, &config).expect("conversion");
+    });
+    let conversion_ns = ms(convert) * 1e6 / n as f64;
+    values.push((
+        "wayang.cost.conversion.record.ns".into(),
+        format!("{conversion_ns:.2}"),
+    ));
+    println!("conversions: {conversion_ns:.2} ns per record");
+
+    // Operator kinds, relative to a map: on java (the general factors) and
+    // on spark with one core (its shuffles make wide operators dearer).
+    for (prefix, ctx, ns) in [
+        ("wayang.cost", &java, java_ns),
+        ("wayang.spark.cost", &spark_one, spark_one_ns),
+    ] {
+        for (key, factor) in kind_factors(ctx, n, ns) {
+            values.push((format!("{prefix}.{key}.factor"), format!("{factor:.2}")));
+            println!("{prefix}.{key}: factor {factor:.2}");
+        }
+    }
+
+    let mut text =
+        String::from("# Cost model parameters measured by `calibrate` on this machine.\n");
+    for (key, value) in &values {
+        text.push_str(&format!("{key} = {value}\n"));
+    }
+    std::fs::write(&args.out, text).with_context(|| format!("writing {}", args.out.display()))?;
+    println!("wrote {}", args.out.display());
+    Ok(())
+}
+
+/// Each measured kind's work per record relative to a map, on `ctx`.
+fn kind_factors(ctx: &WayangContext, n: u64, record_ns: f64) -> Vec<(String, f64)> {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let map_time = chain_time(ctx, n, 1);
+    let kinds: [(OperatorKind, AddOperator); 6] = [
+        (OperatorKind::Filter, |d| d.filter(|x| x % 3 != 0)),
+        (OperatorKind::FlatMap, |d| d.flat_map(|x| [x])),
+        (OperatorKind::ReduceBy, |d| {
+            d.reduce_by_key(|x| x % 1024, |a, b| a.max(b))
+        }),
+        (OperatorKind::Distinct, |d| {
+            d.map(|x| x % 100_000).distinct()
+        }),
+        (OperatorKind::Sort, |d| {
+            d.sort_by(|x| x.wrapping_mul(0x9E37_79B9) % 1_000_003)
+        }),
+        (OperatorKind::GroupBy, |d| {
+            d.group_by_key(|x| x % 1024)
+                .map(|(k, g)| k + g.len() as u64)
+        }),
+    ];
+    kinds
+        .into_iter()
+        .map(|(kind, add)| {
+            let plan = PlanBuilder::new();
+            let _ = add(&plan.read_collection(0..n)).count().collect();
+            let time = best(|| {
+                plan.execute(ctx).expect("calibration job");
+            });
+            let extra = (ms(time) - ms(map_time)).max(0.0) * 1e6;
+            // Beyond the map run, the operator handled n records in and about n out.
+            (
+                snake(kind.name()),
+                (1.0 + extra / (2.0 * n as f64 * record_ns)).max(0.1),
+            )
+        })
+        .collect()
+}
