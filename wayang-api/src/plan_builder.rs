@@ -85,6 +85,24 @@ impl PlanBuilder {
         self.source(Operator::TextFileSource(TextFileSource::new(path)))
     }
 
+    /// A source of the lines of a UTF-8 text file with their 1-based line
+    /// numbers, so that a parser can say where a bad line is.
+    ///
+    /// ```
+    /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("in.csv");
+    /// # std::fs::write(&path, "id,name\n1,ann\n").unwrap();
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let lines = plan.read_text_file_numbered(&path).collect();
+    /// plan.execute(&ctx)?;
+    /// assert_eq!(lines.take()?, [(1, "id,name".to_string()), (2, "1,ann".to_string())]);
+    /// # Ok::<(), wayang_core::Error>(())
+    /// ```
+    pub fn read_text_file_numbered(&self, path: impl Into<PathBuf>) -> DataQuanta<(u64, String)> {
+        self.source(Operator::TextFileSource(TextFileSource::numbered(path)))
+    }
+
     pub(crate) fn source<T: Data>(&self, operator: Operator) -> DataQuanta<T> {
         let node = self.graph.borrow_mut().add(operator, vec![]);
         DataQuanta::new(self.graph.clone(), node)

@@ -1,7 +1,11 @@
 //! wayang-examples: runnable wayang-rs jobs and the code their tests share.
 //!
+//! - `federated-demo`: the federated-analytics scenario on embedded Kafka
+//!   clusters ([`scenario`]); `partner-job`, `global-job` and `compare` run
+//!   its jobs against real clusters;
 //! - `wordcount`: Wayang's canonical WordCount (read a text file, split it
-//!   into words, count them), see [`word_count`].
+//!   into words, count them), see [`word_count`];
+//! - `calibrate`: measures the cost model's parameters on this machine.
 //!
 //! Every job is a function that adds operators to a [`PlanBuilder`], so the
 //! binaries and the tests run exactly the same plan.
@@ -12,6 +16,8 @@
 use std::path::PathBuf;
 
 use wayang_api::{Collector, PlanBuilder};
+
+pub mod scenario;
 
 /// The sample text that `wordcount` reads when given no file.
 pub fn sample_text_path() -> PathBuf {

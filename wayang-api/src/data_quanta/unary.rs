@@ -1,5 +1,6 @@
 //! Operators on one input that need nothing of the record type but `Data`.
 
+use wayang_core::job::fail_record;
 use wayang_core::operators::{
     Count, FilterFn, FlatMapFn, GlobalReduce, GlobalReduceFn, MapFn, MapPartitionsFn, Operator,
     Sample, Transform,
@@ -43,6 +44,39 @@ impl<T: Data> DataQuanta<T> {
             Operator::FlatMap(Transform::new::<T, U>(FlatMapFn::new(f))),
             &[],
         )
+    }
+
+    /// Applies a fallible `f` to each record; the first `Err` fails the job
+    /// with an `Error::Execution` naming this operator and the error's text
+    /// (say where the bad record came from in it).
+    ///
+    /// ```
+    /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let _ = plan.read_collection(vec!["1", "x"]).try_map(|s| s.parse::<u8>().map_err(|e| format!("{s:?}: {e}"))).collect();
+    /// let error = plan.execute(&ctx).unwrap_err().to_string();
+    /// assert_eq!(error, "operator Map #1 failed: \"x\": invalid digit found in string");
+    /// ```
+    pub fn try_map<U: Data, E: std::fmt::Display>(
+        &self,
+        f: impl Fn(T) -> Result<U, E> + Send + Sync + 'static,
+    ) -> DataQuanta<U> {
+        self.map(move |x| f(x).unwrap_or_else(|e| fail_record(e.to_string())))
+    }
+
+    /// Like [`DataQuanta::flat_map`] with a fallible `f`: the first `Err`
+    /// fails the job with an `Error::Execution` naming this operator.
+    pub fn try_flat_map<U, I, E>(
+        &self,
+        f: impl Fn(T) -> Result<I, E> + Send + Sync + 'static,
+    ) -> DataQuanta<U>
+    where
+        U: Data,
+        I: IntoIterator<Item = U> + 'static,
+        I::IntoIter: Send + 'static,
+        E: std::fmt::Display,
+    {
+        self.flat_map(move |x| f(x).unwrap_or_else(|e| fail_record(e.to_string())))
     }
 
     /// Keeps the records for which `predicate` is true.

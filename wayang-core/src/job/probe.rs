@@ -183,19 +183,38 @@ impl OperatorProbe {
             .clone()
     }
 
-    /// Runs `work`, turning a panic into a failure of this operator.
+    /// Runs `work`, turning a panic into a failure of this operator (and a
+    /// [`fail_record`] into an [`Error::Execution`] with its reason).
     pub fn guard<R>(&self, work: impl FnOnce() -> R) -> Option<R> {
         match catch_unwind(AssertUnwindSafe(work)) {
             Ok(result) => Some(result),
             Err(payload) => {
-                self.fail(Error::UdfPanicked {
-                    operator: self.label.to_string(),
-                    message: panic_message(payload.as_ref()),
-                });
+                let error = match payload.downcast::<RecordFailure>() {
+                    Ok(failure) => Error::Execution {
+                        operator: self.label.to_string(),
+                        reason: failure.0,
+                    },
+                    Err(payload) => Error::UdfPanicked {
+                        operator: self.label.to_string(),
+                        message: panic_message(payload.as_ref()),
+                    },
+                };
+                self.fail(error);
                 None
             }
         }
     }
+}
+
+/// Why a fallible user function (`try_map`, ...) rejected a record.
+struct RecordFailure(String);
+
+/// Fails the running operator with `reason` from inside a user function:
+/// the job fails with an [`Error::Execution`] naming the operator. Used by
+/// the API's fallible operators; it unwinds without running the panic hook,
+/// so nothing is printed.
+pub fn fail_record(reason: String) -> ! {
+    std::panic::resume_unwind(Box::new(RecordFailure(reason)))
 }
 
 /// Extracts the message of a panic payload.
@@ -317,6 +336,26 @@ mod tests {
         assert_eq!(
             error,
             "operator Map \"double\" (#3): user function panicked: boom at 3"
+        );
+    }
+
+    #[test]
+    fn a_record_failure_is_an_execution_error() {
+        let probe = probe();
+        let stream = (0..5u32).map(|x| {
+            if x == 2 {
+                fail_record(format!("bad record {x}"))
+            } else {
+                x
+            }
+        });
+        let out: Vec<u32> = Instrumented::new(Box::new(stream), probe.clone()).collect();
+        assert_eq!(out, [0, 1]);
+        let error = probe.job().take_error().unwrap();
+        assert!(matches!(error, Error::Execution { .. }), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "operator Map \"double\" (#3) failed: bad record 2"
         );
     }
 

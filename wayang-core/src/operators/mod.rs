@@ -165,7 +165,7 @@ impl Operator {
     pub fn output_type(&self) -> Option<DataType> {
         Some(match self {
             Operator::CollectionSource(op) => op.data_type.clone(),
-            Operator::TextFileSource(_) => DataType::of::<String>(),
+            Operator::TextFileSource(source) => source.output_type(),
             Operator::KafkaTopicSource(op) => op.output_type.clone(),
             Operator::Map(op)
             | Operator::FlatMap(op)

@@ -5,21 +5,55 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::data::BoxIter;
+use crate::data::{AnyIter, BoxIter, DataType};
 use crate::error::{Error, Result};
 use crate::job::OperatorProbe;
 
-/// Emits each line of a text file (without its `\n` or `\r\n`) as a `String`.
+/// Emits each line of a text file (without its `\n` or `\r\n`) as a
+/// `String`, or numbered as `(line number, String)`.
 #[derive(Clone, Debug)]
 pub struct TextFileSource {
     /// The file to read.
     pub path: PathBuf,
+    /// Whether records carry their 1-based line number.
+    pub numbered: bool,
 }
 
 impl TextFileSource {
     /// A source reading `path`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        TextFileSource { path: path.into() }
+        TextFileSource {
+            path: path.into(),
+            numbered: false,
+        }
+    }
+
+    /// A source reading `path` as `(line number, line)`.
+    pub fn numbered(path: impl Into<PathBuf>) -> Self {
+        TextFileSource {
+            path: path.into(),
+            numbered: true,
+        }
+    }
+
+    /// The record type: `String`, or `(u64, String)` when numbered.
+    pub fn output_type(&self) -> DataType {
+        if self.numbered {
+            DataType::of::<(u64, String)>()
+        } else {
+            DataType::of::<String>()
+        }
+    }
+
+    /// The lines starting in bytes `[start, end)` (see [`Self::open_split`]),
+    /// as this source's record type.
+    pub fn open(&self, start: u64, end: u64, probe: Arc<OperatorProbe>) -> Result<AnyIter> {
+        let lines = self.lines(start, end, probe)?;
+        Ok(if self.numbered {
+            AnyIter::new(Numbered(lines))
+        } else {
+            AnyIter::new(lines)
+        })
     }
 
     /// Opens the file and streams its lines. A file that cannot be opened is
@@ -46,6 +80,10 @@ impl TextFileSource {
         end: u64,
         probe: Arc<OperatorProbe>,
     ) -> Result<BoxIter<String>> {
+        Ok(crate::data::boxed(self.lines(start, end, probe)?))
+    }
+
+    fn lines(&self, start: u64, end: u64, probe: Arc<OperatorProbe>) -> Result<Lines> {
         let file = File::open(&self.path)
             .map_err(|source| self.io_error(&probe, "cannot open", source))?;
         let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -62,15 +100,21 @@ impl TextFileSource {
                 .map_err(|source| self.io_error(&probe, "cannot read", source))?;
             position = start - 1 + read as u64;
         }
-        Ok(crate::data::boxed(Lines {
+        // Numbering a later split costs a count of the newlines before it.
+        let line = match (self.numbered, position) {
+            (false, _) | (true, 0) => 1,
+            (true, _) => line_number(&self.path, position).unwrap_or(0),
+        };
+        Ok(Lines {
             reader,
             path: self.path.clone(),
             position,
             end,
+            line,
             buffer: Vec::new(),
             probe,
             done: false,
-        }))
+        })
     }
 
     fn io_error(
@@ -112,6 +156,8 @@ struct Lines {
     position: u64,
     /// Lines starting at or after this belong to the next split.
     end: u64,
+    /// The number of the next line (if the source is numbered).
+    line: u64,
     buffer: Vec<u8>,
     probe: Arc<OperatorProbe>,
     done: bool,
@@ -125,6 +171,18 @@ impl Lines {
         self.probe
             .fail_with(format!("{}:{line}: {reason}", self.path.display()));
         None
+    }
+}
+
+/// Lines with their numbers.
+struct Numbered(Lines);
+
+impl Iterator for Numbered {
+    type Item = (u64, String);
+
+    fn next(&mut self) -> Option<(u64, String)> {
+        let number = self.0.line;
+        self.0.next().map(|line| (number, line))
     }
 }
 
@@ -145,6 +203,7 @@ impl Iterator for Lines {
             }
             Ok(read) => {
                 self.position += read as u64;
+                self.line += 1;
                 if self.buffer.last() == Some(&b'\n') {
                     self.buffer.pop();
                     if self.buffer.last() == Some(&b'\r') {
@@ -226,6 +285,25 @@ mod tests {
             }
             assert_eq!(all, expected, "{parts} splits");
         }
+    }
+
+    #[test]
+    fn numbered_splits_know_their_line_numbers() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(b"a\nbb\nccc\ndddd\neeeee\n").unwrap();
+        let source = TextFileSource::numbered(file.path());
+        let mut all = Vec::new();
+        for (start, end) in [(0, 5), (5, 11), (11, u64::MAX)] {
+            let part = source
+                .open(start, end, probe())
+                .unwrap()
+                .downcast::<(u64, String)>()
+                .unwrap();
+            all.extend(part);
+        }
+        let numbers: Vec<u64> = all.iter().map(|(n, _)| *n).collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 5]);
+        assert_eq!(all[3], (4, "dddd".to_string()));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Sources: an in-memory collection and a text file.
 
-use wayang_core::{AnyIter, Channel, Operator, Result, TaskContext};
+use wayang_core::{Channel, Operator, Result, TaskContext};
 
 use super::{emit, mismatch};
 
@@ -26,8 +26,5 @@ pub(crate) fn text_file(
     let Operator::TextFileSource(source) = op else {
         return Err(mismatch(op, "text file source"));
     };
-    emit(
-        ctx,
-        AnyIter::from_boxed(source.open_lines(ctx.probe().clone())?),
-    )
+    emit(ctx, source.open(0, u64::MAX, ctx.probe().clone())?)
 }

@@ -1,6 +1,6 @@
 //! SparkCollectionSource and SparkTextFileSource.
 
-use wayang_core::{AnyIter, Channel, Operator, Result, TaskContext};
+use wayang_core::{Channel, Operator, Result, TaskContext};
 
 use super::{mismatch, state};
 use crate::rdd::{emit, slices};
@@ -41,9 +41,7 @@ pub(crate) fn text_file(
             } else {
                 size * (i + 1) / splits
             };
-            source
-                .open_split(start, end, ctx.probe().clone())
-                .map(AnyIter::from_boxed)
+            source.open(start, end, ctx.probe().clone())
         })
         .collect::<Result<Vec<_>>>()?;
     emit(ctx, parts)

@@ -1,0 +1,90 @@
+//! Job 4: global monthly averages per category from every partner's cluster.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser;
+use wayang_api::kafka::BadRecordPolicy;
+use wayang_api::PlanBuilder;
+use wayang_examples::scenario::global::{self, GlobalJob};
+use wayang_examples::scenario::PlatformChoice;
+
+/// Read the partners' contributions from their clusters, compute the global
+/// averages and write them to the shared cluster.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// A partner's cluster and topic: ALIAS=FILE.properties[:TOPIC] (repeat per partner).
+    #[arg(long = "source", required = true)]
+    sources: Vec<String>,
+    /// The shared cluster: a .properties file.
+    #[arg(long)]
+    sink: PathBuf,
+    /// The global averages topic on the shared cluster.
+    #[arg(long, default_value = "global-averages")]
+    sink_topic: String,
+    /// A consumer group: read only contributions new since its last successful run.
+    #[arg(long)]
+    group: Option<String>,
+    /// Skip contributions that do not decode instead of failing.
+    #[arg(long)]
+    skip_bad_records: bool,
+    /// Platforms the job may use.
+    #[arg(long, value_enum, default_value_t = PlatformChoice::Auto)]
+    platform: PlatformChoice,
+    /// Print the chosen execution plan before running.
+    #[arg(long)]
+    explain: bool,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("global-job: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let mut sources = Vec::new();
+    for spec in &args.sources {
+        let (alias, rest) = spec
+            .split_once('=')
+            .with_context(|| format!("--source {spec:?}: expected ALIAS=FILE[:TOPIC]"))?;
+        let (file, topic) = match rest.rsplit_once(':') {
+            Some((file, topic)) if file.ends_with(".properties") => (file, topic),
+            _ => (rest, "contributions"),
+        };
+        let cluster = wayang_kafka::load_cluster(alias, file)
+            .with_context(|| format!("loading the cluster of partner {alias:?}"))?;
+        sources.push((cluster, topic.to_string()));
+    }
+    let sink =
+        wayang_kafka::load_cluster("shared", &args.sink).context("loading the shared cluster")?;
+    let job = GlobalJob {
+        sources,
+        sink,
+        sink_topic: args.sink_topic,
+        group: args.group,
+        on_bad_record: if args.skip_bad_records {
+            BadRecordPolicy::Skip
+        } else {
+            BadRecordPolicy::Fail
+        },
+    };
+    let plan = PlanBuilder::new();
+    global::build(&plan, &job).context("no sources")?;
+    let ctx = args.platform.context();
+    if args.explain {
+        println!("{}", plan.explain(&ctx)?);
+    }
+    println!("{}", plan.execute(&ctx)?);
+    Ok(())
+}

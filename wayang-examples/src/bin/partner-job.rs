@@ -1,0 +1,82 @@
+//! Jobs 1-3: one partner's job against its own Kafka cluster.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Parser;
+use wayang_api::PlanBuilder;
+use wayang_examples::scenario::partner::{self, BadLines, PartnerJob};
+use wayang_examples::scenario::PlatformChoice;
+
+/// Compute a partner's monthly averages per category, keep them locally and
+/// publish the aggregates (k-suppressed) to the partner's own cluster.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// The partner's id (used in contributions and messages).
+    #[arg(long)]
+    partner: String,
+    /// The transaction history (tx_id,timestamp,customer_id,category,amount).
+    #[arg(long)]
+    csv: PathBuf,
+    /// The partner's cluster: a .properties file (${ENV} allowed in values).
+    #[arg(long)]
+    cluster: PathBuf,
+    /// The contributions topic on that cluster.
+    #[arg(long, default_value = "contributions")]
+    topic: String,
+    /// Where to write the local averages.
+    #[arg(long)]
+    local_out: PathBuf,
+    /// Suppress contributions of fewer customers.
+    #[arg(long, default_value_t = 3)]
+    k: u64,
+    /// What to do with lines that do not parse.
+    #[arg(long, value_enum, default_value_t = BadLines::Fail)]
+    bad_lines: BadLines,
+    /// Platforms the job may use.
+    #[arg(long, value_enum, default_value_t = PlatformChoice::Auto)]
+    platform: PlatformChoice,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("partner-job: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let cluster = wayang_kafka::load_cluster(&args.partner, &args.cluster)
+        .with_context(|| format!("loading the cluster of partner {:?}", args.partner))?;
+    let job = PartnerJob {
+        partner: args.partner.clone(),
+        csv: args.csv,
+        local_out: args.local_out,
+        cluster,
+        topic: args.topic,
+        k: args.k,
+        bad_lines: args.bad_lines,
+    };
+    let skipped = Arc::new(AtomicU64::new(0));
+    let plan = PlanBuilder::new();
+    partner::build(&plan, &job, skipped.clone());
+    let report = plan.execute(&args.platform.context())?;
+    println!("{report}");
+    println!(
+        "partner {}: {} lines skipped",
+        args.partner,
+        skipped.load(Ordering::Relaxed)
+    );
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! The whole scenario with no setup: four embedded Kafka clusters in this
+//! process (one per partner, one shared), generated histories, Jobs 1-3,
+//! Job 4 and every partner's comparison. Each cluster is reached through a
+//! `.properties` file, as a real deployment would be.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wayang_api::kafka::{BadRecordPolicy, KafkaCluster};
+use wayang_api::{JobReport, PlanBuilder};
+use wayang_kafka::embedded::EmbeddedCluster;
+
+use super::compare::{self, Comparison};
+use super::generate::Generator;
+use super::global::{self, GlobalJob};
+use super::model::GlobalAverage;
+use super::partner::{self, BadLines, PartnerJob};
+use super::PlatformChoice;
+
+/// The partners, each with its own cluster.
+pub const PARTNERS: [&str; 3] = ["emea", "apac", "us-west"];
+/// The shared cluster's alias.
+pub const SHARED: &str = "zone-b";
+/// The contributions topic on each partner's cluster.
+pub const CONTRIBUTIONS: &str = "contributions";
+/// The global averages topic on the shared cluster.
+pub const GLOBAL: &str = "global-averages";
+
+/// The scenario's settings.
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    /// Transactions per partner.
+    pub transactions: u64,
+    /// The platforms every job may use.
+    pub platform: PlatformChoice,
+    /// Contributions of fewer customers are suppressed.
+    pub k: u64,
+    /// Seeds the generated histories.
+    pub seed: u64,
+    /// Unparseable lines mixed into each history (skipped and counted).
+    pub bad_lines: u64,
+    /// Where histories, cluster files and local averages go.
+    pub dir: PathBuf,
+}
+
+/// Progress of the scenario, for a display.
+pub enum Event<'a> {
+    /// Generating a partner's history: done of total transactions.
+    Generating(&'a str, u64, u64),
+    /// A job starts.
+    JobStarted(&'a str),
+    /// A job finished.
+    JobFinished(&'a JobSummary),
+}
+
+/// What one job did.
+#[derive(Clone, Debug)]
+pub struct JobSummary {
+    /// `Job 1 (emea)`, ...
+    pub name: String,
+    /// The platforms its operators ran on.
+    pub platforms: Vec<&'static str>,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Records its first source read.
+    pub records_in: u64,
+    /// Records its last sink wrote.
+    pub records_out: u64,
+}
+
+/// Everything the scenario produced.
+#[derive(Debug)]
+pub struct DemoOutcome {
+    /// The jobs, in order.
+    pub jobs: Vec<JobSummary>,
+    /// Records per (cluster, topic).
+    pub topics: Vec<(String, String, usize)>,
+    /// Each partner's comparison.
+    pub comparisons: Vec<(String, Vec<Comparison>)>,
+    /// The global averages as Job 4 wrote them.
+    pub global: Vec<GlobalAverage>,
+    /// CSV lines skipped by the partners' jobs.
+    pub skipped_lines: u64,
+    /// The generated histories.
+    pub histories: Vec<PathBuf>,
+}
+
+/// Errors of the scenario's orchestration.
+pub type DemoError = Box<dyn std::error::Error + Send + Sync>;
+
+fn summary(name: String, report: &JobReport, elapsed: Duration) -> JobSummary {
+    let mut platforms: Vec<&'static str> = report.operators.iter().map(|o| o.platform).collect();
+    platforms.sort_unstable();
+    platforms.dedup();
+    JobSummary {
+        name,
+        platforms,
+        elapsed,
+        records_in: report.operators.first().map_or(0, |o| o.records_out),
+        records_out: report
+            .operators
+            .iter()
+            .rev()
+            .find(|o| o.kind.is_sink())
+            .map_or(0, |o| o.records_out),
+    }
+}
+
+fn write_cluster_file(dir: &Path, cluster: &EmbeddedCluster) -> Result<PathBuf, DemoError> {
+    let path = dir.join(format!("{}.properties", cluster.alias()));
+    let text = format!(
+        "# {} (an embedded cluster of the demo)\nbootstrap.servers={}\nclient.id=wayang-demo-{}\n",
+        cluster.alias(),
+        cluster.bootstrap_servers(),
+        cluster.alias()
+    );
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+/// Runs the whole scenario.
+pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome, DemoError> {
+    let ctx = options.platform.context();
+    let clusters_dir = options.dir.join("clusters");
+    std::fs::create_dir_all(&clusters_dir)?;
+    let mut embedded = Vec::new();
+    let mut clusters: Vec<KafkaCluster> = Vec::new();
+    for alias in PARTNERS.iter().copied().chain([SHARED]) {
+        let cluster = EmbeddedCluster::start(alias, 1)?;
+        cluster.create_topic(
+            if alias == SHARED {
+                GLOBAL
+            } else {
+                CONTRIBUTIONS
+            },
+            3,
+        )?;
+        let file = write_cluster_file(&clusters_dir, &cluster)?;
+        clusters.push(wayang_kafka::load_cluster(alias, &file)?);
+        embedded.push(cluster);
+    }
+    let shared = clusters[PARTNERS.len()].clone();
+
+    let mut jobs = Vec::new();
+    let mut histories = Vec::new();
+    let skipped = Arc::new(AtomicU64::new(0));
+    for (index, partner_id) in PARTNERS.iter().enumerate() {
+        let dir = options.dir.join(partner_id);
+        std::fs::create_dir_all(&dir)?;
+        let csv = dir.join("transactions.csv");
+        let generator = Generator {
+            bad_lines: options.bad_lines,
+            ..Generator::new(options.seed + index as u64, options.transactions)
+        };
+        generator.write_csv(&csv, |done| {
+            on(Event::Generating(partner_id, done, options.transactions))
+        })?;
+        histories.push(csv.clone());
+        let job = PartnerJob {
+            partner: partner_id.to_string(),
+            csv,
+            local_out: dir.join("local-averages.csv"),
+            cluster: clusters[index].clone(),
+            topic: CONTRIBUTIONS.into(),
+            k: options.k,
+            bad_lines: BadLines::Skip,
+        };
+        let name = format!("Job {} ({partner_id})", index + 1);
+        on(Event::JobStarted(&name));
+        let plan = PlanBuilder::new();
+        partner::build(&plan, &job, skipped.clone());
+        let started = Instant::now();
+        let report = plan.execute(&ctx)?;
+        jobs.push(summary(name, &report, started.elapsed()));
+        on(Event::JobFinished(jobs.last().ok_or("no job")?));
+    }
+
+    let name = "Job 4 (global)".to_string();
+    on(Event::JobStarted(&name));
+    let job = GlobalJob {
+        sources: clusters[..PARTNERS.len()]
+            .iter()
+            .map(|c| (c.clone(), CONTRIBUTIONS.to_string()))
+            .collect(),
+        sink: shared.clone(),
+        sink_topic: GLOBAL.into(),
+        group: Some("job4".into()),
+        on_bad_record: BadRecordPolicy::Fail,
+    };
+    let plan = PlanBuilder::new();
+    global::build(&plan, &job).ok_or("Job 4 has no sources")?;
+    let started = Instant::now();
+    let report = plan.execute(&ctx)?;
+    jobs.push(summary(name, &report, started.elapsed()));
+    on(Event::JobFinished(jobs.last().ok_or("no job")?));
+
+    let mut comparisons = Vec::new();
+    for (index, partner_id) in PARTNERS.iter().enumerate() {
+        let name = format!("Comparison ({partner_id})");
+        on(Event::JobStarted(&name));
+        let plan = PlanBuilder::new();
+        let rows = compare::build(
+            &plan,
+            &shared,
+            GLOBAL,
+            &options.dir.join(partner_id).join("local-averages.csv"),
+        );
+        let started = Instant::now();
+        let report = plan.execute(&ctx)?;
+        jobs.push(summary(name, &report, started.elapsed()));
+        on(Event::JobFinished(jobs.last().ok_or("no job")?));
+        comparisons.push((PARTNERS[index].to_string(), rows.take()?));
+    }
+
+    let mut topics = Vec::new();
+    for cluster in &embedded {
+        let topic = if cluster.alias() == SHARED {
+            GLOBAL
+        } else {
+            CONTRIBUTIONS
+        };
+        topics.push((
+            cluster.alias().to_string(),
+            topic.to_string(),
+            cluster.read_all(topic)?.len(),
+        ));
+    }
+    let global = embedded[PARTNERS.len()]
+        .read_all(GLOBAL)?
+        .into_iter()
+        .map(|record| serde_json::from_slice(record.value.as_deref().unwrap_or_default()))
+        .collect::<Result<Vec<GlobalAverage>, _>>()?;
+    Ok(DemoOutcome {
+        jobs,
+        topics,
+        comparisons,
+        global,
+        skipped_lines: skipped.load(std::sync::atomic::Ordering::Relaxed),
+        histories,
+    })
+}

@@ -1,0 +1,56 @@
+//! The federated-analytics scenario: three partners compute monthly average
+//! spending per category on their own data, publish only aggregates (with
+//! small groups suppressed) to topics on their own Kafka clusters, and one
+//! Wayang job combines them into global averages on a fourth cluster, which
+//! every partner compares with its own. See docs/scenario.md.
+//!
+//! - [`model`]: transactions, contributions, averages, and their text forms;
+//! - [`generate`]: deterministic, skewed transaction histories (CSV);
+//! - [`partner`]: Jobs 1-3, run by each partner;
+//! - [`global`]: Job 4, the cross-cluster job;
+//! - [`compare`]: each partner's comparison with the global averages;
+//! - [`reference`]: the same results computed in plain Rust, for tests;
+//! - [`demo`]: the whole scenario on embedded clusters.
+
+pub mod compare;
+pub mod demo;
+pub mod generate;
+pub mod global;
+pub mod model;
+pub mod partner;
+pub mod reference;
+
+use wayang_api::WayangContext;
+
+/// Which platforms a job may use: one flag, no platform-specific code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlatformChoice {
+    /// One thread, streaming.
+    Java,
+    /// All cores, partitions and shuffles.
+    Spark,
+    /// Both registered; the optimizer chooses per operator.
+    Auto,
+}
+
+impl PlatformChoice {
+    /// The context for this choice.
+    pub fn context(self) -> WayangContext {
+        let ctx = WayangContext::new();
+        match self {
+            PlatformChoice::Java => ctx.with(wayang_java::plugin()),
+            PlatformChoice::Spark => ctx.with(wayang_spark::plugin()),
+            PlatformChoice::Auto => ctx.with(wayang_java::plugin()).with(wayang_spark::plugin()),
+        }
+    }
+}
+
+impl std::fmt::Display for PlatformChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PlatformChoice::Java => "java",
+            PlatformChoice::Spark => "spark",
+            PlatformChoice::Auto => "auto",
+        })
+    }
+}

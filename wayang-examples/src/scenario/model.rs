@@ -1,0 +1,242 @@
+//! The scenario's records. Amounts are integer cents, so sums are exact on
+//! every platform whatever order partial sums are combined in.
+
+use serde::{Deserialize, Serialize};
+
+/// One line of a partner's transaction history:
+/// `tx_id,timestamp,customer_id,category,amount`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Transaction {
+    /// The transaction id.
+    pub tx_id: u64,
+    /// The month, `YYYY-MM`, of its ISO-8601 timestamp.
+    pub month: String,
+    /// The customer (within this partner).
+    pub customer: u64,
+    /// The product category.
+    pub category: String,
+    /// The amount in cents.
+    pub amount_cents: i64,
+}
+
+/// The CSV header of a transaction history.
+pub const CSV_HEADER: &str = "tx_id,timestamp,customer_id,category,amount";
+
+/// Parses a CSV line; the error says which field is wrong and why.
+pub fn parse_transaction(line: &str) -> Result<Transaction, String> {
+    let fields: Vec<&str> = line.split(',').collect();
+    let [tx_id, timestamp, customer, category, amount] = fields[..] else {
+        return Err(format!(
+            "expected 5 fields ({CSV_HEADER}), found {}",
+            fields.len()
+        ));
+    };
+    let tx_id = tx_id
+        .trim()
+        .parse()
+        .map_err(|_| format!("tx_id {tx_id:?} is not a number"))?;
+    let timestamp = timestamp.trim();
+    let valid_month = timestamp.len() >= 7
+        && timestamp.as_bytes()[4] == b'-'
+        && timestamp[..4].bytes().all(|b| b.is_ascii_digit())
+        && matches!(timestamp[5..7].parse::<u8>(), Ok(1..=12));
+    if !valid_month {
+        return Err(format!(
+            "timestamp {timestamp:?} is not ISO-8601 (YYYY-MM-DDThh:mm:ssZ)"
+        ));
+    }
+    let customer = customer
+        .trim()
+        .parse()
+        .map_err(|_| format!("customer_id {customer:?} is not a number"))?;
+    let category = category.trim();
+    if category.is_empty() {
+        return Err("the category is empty".into());
+    }
+    Ok(Transaction {
+        tx_id,
+        month: timestamp[..7].to_string(),
+        customer,
+        category: category.to_string(),
+        amount_cents: parse_cents(amount.trim())
+            .ok_or_else(|| format!("amount {amount:?} is not a decimal like 12.34"))?,
+    })
+}
+
+/// `"12.34"` -> 1234 cents (at most two decimals; no sign: amounts are spending).
+pub fn parse_cents(text: &str) -> Option<i64> {
+    let (units, cents) = match text.split_once('.') {
+        Some((units, cents)) if (1..=2).contains(&cents.len()) => (units, cents),
+        Some(_) => return None,
+        None => (text, "0"),
+    };
+    if units.is_empty()
+        || !units.bytes().all(|b| b.is_ascii_digit())
+        || !cents.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let cents: i64 = if cents.len() == 1 {
+        cents.parse::<i64>().ok()? * 10
+    } else {
+        cents.parse().ok()?
+    };
+    units
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(cents)
+}
+
+/// What a partner publishes per month and category: aggregates only.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Contribution {
+    /// The partner's id.
+    pub partner: String,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// The category.
+    pub category: String,
+    /// Total spending, in cents.
+    pub sum_cents: i64,
+    /// Distinct customers who spent in this month and category.
+    pub customers: u64,
+}
+
+impl Contribution {
+    /// The record key: `month|category`.
+    pub fn key(&self) -> String {
+        format!("{}|{}", self.month, self.category)
+    }
+}
+
+/// A partner's own monthly average per category (kept locally).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LocalAverage {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// The category.
+    pub category: String,
+    /// Total spending, in cents.
+    pub sum_cents: i64,
+    /// Distinct customers.
+    pub customers: u64,
+}
+
+impl LocalAverage {
+    /// Spending per active customer, in currency units.
+    pub fn average(&self) -> f64 {
+        self.sum_cents as f64 / 100.0 / self.customers as f64
+    }
+
+    /// The line of the local averages file:
+    /// `month,category,sum_cents,customers,average`.
+    pub fn to_line(&self) -> String {
+        format!(
+            "{},{},{},{},{:.4}",
+            self.month,
+            self.category,
+            self.sum_cents,
+            self.customers,
+            self.average()
+        )
+    }
+
+    /// Parses a line written by [`LocalAverage::to_line`].
+    pub fn parse(line: &str) -> Result<Self, String> {
+        let fields: Vec<&str> = line.split(',').collect();
+        let [month, category, sum, customers, _average] = fields[..] else {
+            return Err(format!(
+                "expected 5 fields (month,category,sum_cents,customers,average), found {}",
+                fields.len()
+            ));
+        };
+        Ok(LocalAverage {
+            month: month.to_string(),
+            category: category.to_string(),
+            sum_cents: sum
+                .parse()
+                .map_err(|_| format!("sum_cents {sum:?} is not a number"))?,
+            customers: customers
+                .parse()
+                .map_err(|_| format!("customers {customers:?} is not a number"))?,
+        })
+    }
+}
+
+/// The global average of one month and category, published to zone B.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GlobalAverage {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// The category.
+    pub category: String,
+    /// The sum of the partners' sums, in cents.
+    pub sum_cents: i64,
+    /// The sum of the partners' customer counts.
+    pub customers: u64,
+    /// How many partners contributed.
+    pub partners: u32,
+    /// `sum_cents / 100 / customers`.
+    pub average: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_line() {
+        let t = parse_transaction("17,2025-03-14T10:22:01Z,42,books,12.5").unwrap();
+        assert_eq!(
+            (
+                t.tx_id,
+                t.month.as_str(),
+                t.customer,
+                t.category.as_str(),
+                t.amount_cents
+            ),
+            (17, "2025-03", 42, "books", 1250)
+        );
+    }
+
+    #[test]
+    fn says_what_is_wrong() {
+        assert!(parse_transaction("1,2,3")
+            .unwrap_err()
+            .contains("expected 5 fields"));
+        assert!(parse_transaction("x,2025-01-01T00:00:00Z,1,a,1.00")
+            .unwrap_err()
+            .contains("tx_id \"x\""));
+        assert!(parse_transaction("1,2025-13-01T00:00:00Z,1,a,1.00")
+            .unwrap_err()
+            .contains("timestamp"));
+        assert!(parse_transaction("1,2025-01-01T00:00:00Z,1,a,1.234")
+            .unwrap_err()
+            .contains("amount"));
+        assert!(parse_transaction("1,2025-01-01T00:00:00Z,1, ,1.00")
+            .unwrap_err()
+            .contains("category"));
+    }
+
+    #[test]
+    fn cents_are_exact() {
+        assert_eq!(parse_cents("0.07"), Some(7));
+        assert_eq!(parse_cents("12"), Some(1200));
+        assert_eq!(parse_cents("3.5"), Some(350));
+        assert_eq!(parse_cents("-1.00"), None);
+        assert_eq!(parse_cents("1e3"), None);
+    }
+
+    #[test]
+    fn local_lines_round_trip() {
+        let local = LocalAverage {
+            month: "2025-01".into(),
+            category: "books".into(),
+            sum_cents: 1001,
+            customers: 3,
+        };
+        assert_eq!(local.to_line(), "2025-01,books,1001,3,3.3367");
+        assert_eq!(LocalAverage::parse(&local.to_line()).unwrap(), local);
+    }
+}

@@ -1,0 +1,102 @@
+//! Jobs 1-3: one partner's job, run in its own environment. It reads the
+//! partner's transaction history, computes monthly averages per category
+//! (spending per active customer), keeps them in a local file, and publishes
+//! aggregates only: per month and category the sum and the number of distinct
+//! customers, and only where at least `k` customers contribute.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use wayang_api::kafka::KafkaCluster;
+use wayang_api::{DataQuanta, PlanBuilder};
+
+use super::model::{parse_transaction, Contribution, LocalAverage, Transaction, CSV_HEADER};
+
+/// What to do with a CSV line that does not parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BadLines {
+    /// Fail the job with the file and line number.
+    Fail,
+    /// Skip the line, count it, and log where it was.
+    Skip,
+}
+
+/// One partner's job.
+#[derive(Clone, Debug)]
+pub struct PartnerJob {
+    /// The partner's id (`emea`, ...).
+    pub partner: String,
+    /// The transaction history.
+    pub csv: PathBuf,
+    /// Where the local averages go (a CSV file).
+    pub local_out: PathBuf,
+    /// The partner's own cluster.
+    pub cluster: KafkaCluster,
+    /// The contributions topic on it.
+    pub topic: String,
+    /// Contributions with fewer customers are suppressed.
+    pub k: u64,
+    /// The bad-line policy.
+    pub bad_lines: BadLines,
+}
+
+/// Adds the partner job to `plan`; `skipped` counts lines skipped under
+/// [`BadLines::Skip`].
+pub fn build(plan: &PlanBuilder, job: &PartnerJob, skipped: Arc<AtomicU64>) {
+    let file = job.csv.display().to_string();
+    let lines = plan
+        .read_text_file_numbered(&job.csv)
+        .named("transactions")
+        .filter(|(number, line)| !(*number == 1 && line.trim() == CSV_HEADER));
+    let transactions: DataQuanta<Transaction> = match job.bad_lines {
+        BadLines::Fail => lines.try_map(move |(number, line)| {
+            parse_transaction(&line).map_err(|e| format!("{file}:{number}: {e}"))
+        }),
+        BadLines::Skip => lines.flat_map(move |(number, line)| match parse_transaction(&line) {
+            Ok(transaction) => Some(transaction),
+            Err(reason) => {
+                skipped.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("skipping {file}:{number}: {reason}");
+                None
+            }
+        }),
+    };
+    // Spending per customer first: a customer counts once per month and category.
+    let cells = transactions
+        .named("parse")
+        .map(|t| ((t.month, t.category, t.customer), t.amount_cents))
+        .reduce_by_key(|(key, _)| key.clone(), |(key, a), (_, b)| (key, a + b))
+        .named("per customer")
+        .map(|((month, category, _), cents)| ((month, category), (cents, 1u64)))
+        .reduce_by_key(
+            |(key, _)| key.clone(),
+            |(key, (a, n)), (_, (b, m))| (key, (a + b, n + m)),
+        )
+        .named("per month and category");
+    cells
+        .map(|((month, category), (sum_cents, customers))| LocalAverage {
+            month,
+            category,
+            sum_cents,
+            customers,
+        })
+        .sort_by(|local| (local.month.clone(), local.category.clone()))
+        .write_text_file_with(&job.local_out, LocalAverage::to_line);
+    let (k, partner) = (job.k, job.partner.clone());
+    cells
+        .filter(move |(_, (_, customers))| *customers >= k)
+        .named("k-suppression")
+        .map(
+            move |((month, category), (sum_cents, customers))| Contribution {
+                partner: partner.clone(),
+                month,
+                category,
+                sum_cents,
+                customers,
+            },
+        )
+        .write_kafka_topic(&job.cluster, &job.topic)
+        .key(Contribution::key)
+        .json();
+}

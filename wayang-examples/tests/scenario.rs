@@ -1,0 +1,215 @@
+//! The federated-analytics scenario end to end on embedded clusters, on both
+//! platforms, against a plain-Rust computation from the generated CSVs; and
+//! its bad-input paths.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use wayang_api::kafka::BadRecordPolicy;
+use wayang_api::PlanBuilder;
+use wayang_examples::scenario::demo::{self, DemoOptions};
+use wayang_examples::scenario::generate::Generator;
+use wayang_examples::scenario::global::{self, GlobalJob};
+use wayang_examples::scenario::partner::{self, BadLines, PartnerJob};
+use wayang_examples::scenario::{reference, PlatformChoice};
+use wayang_kafka::embedded::EmbeddedCluster;
+
+fn run_scenario(platform: PlatformChoice) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = DemoOptions {
+        transactions: 4000,
+        platform,
+        k: 3,
+        seed: 11,
+        bad_lines: 2,
+        dir: dir.path().to_path_buf(),
+    };
+    let outcome = demo::run(&options, &|_| {}).unwrap();
+    let files: Vec<&Path> = outcome.histories.iter().map(|p| p.as_path()).collect();
+    let expected = reference::global_sums(&files, options.k).unwrap();
+    assert!(
+        expected.len() > 50,
+        "the scenario covers many months and categories"
+    );
+    assert_eq!(
+        outcome.global.len(),
+        expected.len(),
+        "{platform}: one global average per month and category"
+    );
+    for global in &outcome.global {
+        let (sum, customers, partners) = expected[&(global.month.clone(), global.category.clone())];
+        assert_eq!(
+            (global.sum_cents, global.customers, global.partners),
+            (sum, customers, partners),
+            "{platform} {global:?}"
+        );
+        let average = sum as f64 / 100.0 / customers as f64;
+        assert!(
+            ((global.average - average) / average).abs() < 1e-9,
+            "{platform} {global:?} vs {average}"
+        );
+    }
+    assert_eq!(
+        outcome.skipped_lines, 6,
+        "two bad lines per partner, skipped and counted"
+    );
+    for (partner, rows) in &outcome.comparisons {
+        assert!(!rows.is_empty(), "{partner} has a comparison");
+        assert!(rows
+            .windows(2)
+            .all(|w| (&w[0].month, &w[0].category) < (&w[1].month, &w[1].category)));
+    }
+    assert!(outcome.topics.iter().all(|(_, _, records)| *records > 0));
+}
+
+#[test]
+fn the_scenario_matches_a_plain_rust_computation_on_java() {
+    run_scenario(PlatformChoice::Java);
+}
+
+#[test]
+fn the_scenario_matches_a_plain_rust_computation_on_spark() {
+    run_scenario(PlatformChoice::Spark);
+}
+
+#[test]
+fn a_bad_csv_line_fails_the_partner_job_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("transactions.csv");
+    Generator {
+        bad_lines: 1,
+        ..Generator::new(3, 100)
+    }
+    .write_csv(&csv, |_| {})
+    .unwrap();
+    let cluster = EmbeddedCluster::start("emea", 1).unwrap();
+    cluster.create_topic("contributions", 1).unwrap();
+    let job = PartnerJob {
+        partner: "emea".into(),
+        csv: csv.clone(),
+        local_out: dir.path().join("local.csv"),
+        cluster: cluster.cluster(),
+        topic: "contributions".into(),
+        k: 3,
+        bad_lines: BadLines::Fail,
+    };
+    let plan = PlanBuilder::new();
+    partner::build(&plan, &job, Arc::new(AtomicU64::new(0)));
+    let error = plan
+        .execute(&PlatformChoice::Java.context())
+        .unwrap_err()
+        .to_string();
+    // The generator puts the bad line in the middle: after the header and 50 lines.
+    assert!(
+        error.contains(&format!(
+            "{}:52: timestamp \"not-a-date\" is not ISO-8601",
+            csv.display()
+        )),
+        "{error}"
+    );
+    assert!(
+        cluster.read_all("contributions").unwrap().is_empty(),
+        "nothing was published"
+    );
+}
+
+#[test]
+fn an_undecodable_contribution_follows_the_sources_policy() {
+    let emea = EmbeddedCluster::start("emea", 1).unwrap();
+    emea.create_topic("contributions", 1).unwrap();
+    emea.produce(
+        "contributions",
+        [
+            (Some("2025-01|books"), r#"{"partner":"emea","month":"2025-01","category":"books","sum_cents":1000,"customers":4}"#),
+            (Some("garbage"), "not json"),
+        ],
+    )
+    .unwrap();
+    let shared = EmbeddedCluster::start("zone-b", 1).unwrap();
+    shared.create_topic("global-averages", 1).unwrap();
+    let job = |policy| GlobalJob {
+        sources: vec![(emea.cluster(), "contributions".into())],
+        sink: shared.cluster(),
+        sink_topic: "global-averages".into(),
+        group: None,
+        on_bad_record: policy,
+    };
+    let plan = PlanBuilder::new();
+    global::build(&plan, &job(BadRecordPolicy::Fail)).unwrap();
+    let error = plan
+        .execute(&PlatformChoice::Auto.context())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("cluster \"emea\": topic \"contributions\" partition 0 offset 1: value is not valid json"), "{error}");
+
+    let plan = PlanBuilder::new();
+    global::build(&plan, &job(BadRecordPolicy::Skip)).unwrap();
+    plan.execute(&PlatformChoice::Auto.context()).unwrap();
+    assert_eq!(shared.read_all("global-averages").unwrap().len(), 1);
+}
+
+#[test]
+fn the_binaries_name_the_partner_of_a_bad_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    Generator::new(1, 10).write_csv(&csv, |_| {}).unwrap();
+    let run = |cluster: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_partner-job"))
+            .args(["--partner", "apac", "--csv"])
+            .arg(&csv)
+            .arg("--cluster")
+            .arg(cluster)
+            .arg("--local-out")
+            .arg(dir.path().join("local.csv"))
+            .output()
+            .unwrap()
+    };
+    let missing = run(&dir.path().join("no-such.properties"));
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8(missing.stderr).unwrap();
+    assert!(
+        stderr.contains("loading the cluster of partner \"apac\"")
+            && stderr.contains("no-such.properties"),
+        "{stderr}"
+    );
+
+    let unreachable = dir.path().join("unreachable.properties");
+    std::fs::write(&unreachable, "bootstrap.servers=127.0.0.1:1\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_partner-job"))
+        .args(["--partner", "apac", "--platform", "java", "--csv"])
+        .arg(&csv)
+        .arg("--cluster")
+        .arg(&unreachable)
+        .arg("--local-out")
+        .arg(dir.path().join("local.csv"))
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("cluster \"apac\" (127.0.0.1:1)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_binary_has_help() {
+    for binary in [
+        env!("CARGO_BIN_EXE_federated-demo"),
+        env!("CARGO_BIN_EXE_partner-job"),
+        env!("CARGO_BIN_EXE_global-job"),
+        env!("CARGO_BIN_EXE_compare"),
+    ] {
+        let output = Command::new(binary).arg("--help").output().unwrap();
+        assert!(output.status.success(), "{binary}");
+        assert!(
+            String::from_utf8(output.stdout)
+                .unwrap()
+                .contains("--platform"),
+            "{binary}"
+        );
+    }
+}
