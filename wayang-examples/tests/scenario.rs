@@ -213,3 +213,28 @@ fn every_binary_has_help() {
         );
     }
 }
+
+#[test]
+fn the_readme_command_runs_the_whole_scenario() {
+    let output = Command::new(env!("CARGO_BIN_EXE_federated-demo"))
+        .args(["--transactions", "1500", "--platform", "auto"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "zone-b/global-averages",
+        "Job 4 (global)",
+        "Comparison: us-west against the global average",
+        "2025-12",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+}
