@@ -19,6 +19,29 @@ use wayang_api::{Collector, PlanBuilder};
 
 pub mod scenario;
 
+/// How every binary here ends: success, or the error's whole chain on
+/// stderr as `name: error` and a failure exit code.
+pub fn finish<E: std::fmt::Display>(name: &str, result: Result<(), E>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{name}: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Sends `tracing` output (warnings by default; `RUST_LOG` to change) to stderr.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
 /// The sample text that `wordcount` reads when given no file.
 pub fn sample_text_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/sample.txt")

@@ -28,13 +28,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("compare: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    wayang_examples::finish("compare", run(Args::parse()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {

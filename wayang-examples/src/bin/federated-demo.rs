@@ -38,13 +38,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("federated-demo: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    wayang_examples::finish("federated-demo", run(Args::parse()))
 }
 
 fn run(args: Args) -> Result<(), demo::DemoError> {

@@ -43,17 +43,8 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("partner-job: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    wayang_examples::init_logging();
+    wayang_examples::finish("partner-job", run(Args::parse()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {

@@ -22,13 +22,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("wordcount: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    wayang_examples::finish("wordcount", run(Args::parse()))
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
