@@ -1,14 +1,9 @@
 //! SparkKafkaTopicSource and SparkKafkaTopicSink: one offset range per task,
 //! and one shared producer fed by every task.
 
-use std::sync::Arc;
-
 use rayon::prelude::*;
 use wayang_core::{Channel, Operator, Result, TaskContext};
-use wayang_kafka::{
-    commit_offsets, resolve, KafkaError, KafkaSettings, OffsetRange, RangeReader, ReadOptions,
-    ReadProgress, TopicWriter,
-};
+use wayang_kafka::{OffsetRange, SinkWrite, SourceRead};
 
 use super::{inputs, mismatch, state};
 use crate::plugin::KAFKA_MIN_TASKS_KEY;
@@ -27,42 +22,19 @@ pub(crate) fn source(
     let Operator::KafkaTopicSource(source) = op else {
         return Err(mismatch(op, "Kafka topic source"));
     };
-    let settings = KafkaSettings::from_config(ctx.config())?;
     let min_tasks = ctx
         .config()
         .get_or(KAFKA_MIN_TASKS_KEY, state(ctx)?.parallelism)?;
-    let ranges = resolve(source, &settings).map_err(|e| e.in_operator(ctx.label()))?;
+    let (read, ranges) = SourceRead::start(source, ctx)?;
     let tasks = split(ranges, min_tasks);
     tracing::debug!(operator = %ctx.label(), tasks = tasks.len(), "reading Kafka offset ranges");
-    let progress = Arc::new(ReadProgress::default());
-    let parts = tasks
-        .into_iter()
-        .map(|range| {
-            let options = ReadOptions {
-                settings,
-                policy: source.on_bad_record.clone(),
-                format: source.decoder.format(),
-                needs_headers: source.decoder.needs_headers(),
-                probe: ctx.probe().clone(),
-                progress: progress.clone(),
-            };
-            // Connects on its first pull, in the task that reads it.
-            source.decoder.decode(Box::new(RangeReader::new(
-                source.cluster.clone(),
-                vec![range],
-                options,
-            )))
-        })
-        .collect();
-    if let Some(group) = source.group.clone() {
-        let cluster = source.cluster.clone();
-        let operator = ctx.label().to_string();
-        ctx.after_delivery(Box::new(move || {
-            commit_offsets(&cluster, &group, &progress.snapshot())
-                .map_err(|e| e.in_operator(operator))
-        }));
-    }
-    emit(ctx, parts)
+    emit(
+        ctx,
+        tasks
+            .into_iter()
+            .map(|range| read.read(vec![range]))
+            .collect(),
+    )
 }
 
 /// Splits the longest ranges in halves until there are `min_tasks` of them
@@ -103,42 +75,15 @@ pub(crate) fn sink(
         return Err(mismatch(op, "Kafka topic sink"));
     };
     let [parts] = inputs(channels)?;
-    let settings = KafkaSettings::from_config(ctx.config())?;
-    let writer = TopicWriter::open(
-        &sink.cluster,
-        &sink.topic,
-        sink.transactional_id.as_deref(),
-        &settings,
-    )
-    .map_err(|e| e.in_operator(ctx.label()))?;
-    let probe = ctx.probe();
-    probe.mark_started();
+    let write = SinkWrite::open(sink, ctx)?;
     let outcomes = parts
         .into_par_iter()
-        .map(|part| sink.encoder.encode(part, &mut |record| writer.send(record)))
+        .map(|part| {
+            sink.encoder
+                .encode(part, &mut |record| write.writer().send(record))
+        })
         .collect::<Result<Vec<_>>>()?;
-    if let Some(reason) = outcomes.into_iter().find_map(std::result::Result::err) {
-        let error = KafkaError::Produce {
-            alias: sink.cluster.alias().to_string(),
-            topic: sink.topic.clone(),
-            reason,
-        };
-        return Err(error.in_operator(ctx.label()));
-    }
-    if probe.job().has_failed() {
-        // The input ended early because something upstream failed.
-        return Ok(None);
-    }
-    let finished = writer.finish().map_err(|e| e.in_operator(ctx.label()))?;
-    probe.add_records(finished.delivered());
-    probe.mark_finished();
-    let operator = ctx.label().to_string();
-    ctx.on_success(Box::new(move || {
-        finished
-            .commit()
-            .map(drop)
-            .map_err(|e| e.in_operator(operator))
-    }));
+    write.finish(outcomes)?;
     Ok(None)
 }
 
