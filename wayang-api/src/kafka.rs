@@ -10,14 +10,15 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wayang_core::formats::{Bincode, Bytes, Format, Json, Utf8};
+use wayang_core::kafka::ChangelogEntry;
 use wayang_core::operators::{
-    KafkaTopicSink, KafkaTopicSource, Operator, RecordEncoderFns, RecordFunctions,
-    RecordWithMetadataDecoder, ValueDecoder,
+    ChangelogDecoder, KafkaTopicSink, KafkaTopicSource, Operator, RecordDecoder, RecordEncoderFns,
+    RecordFunctions, RecordWithMetadataDecoder, ValueDecoder,
 };
 use wayang_core::{Data, DataType};
 
 pub use wayang_core::kafka::{
-    BadRecordPolicy, KafkaCluster, KafkaRecord, StartOffsets, StopOffsets,
+    BadRecordPolicy, ExactlyOnce, KafkaCluster, KafkaRecord, StartOffsets, StopOffsets,
 };
 
 use crate::{DataQuanta, PlanBuilder};
@@ -33,6 +34,8 @@ pub struct KafkaSource {
     stop: StopOffsets,
     group: Option<String>,
     on_bad_record: BadRecordPolicy,
+    table: bool,
+    exactly_once: Option<ExactlyOnce>,
 }
 
 impl PlanBuilder {
@@ -64,6 +67,8 @@ impl PlanBuilder {
             stop: StopOffsets::default(),
             group: None,
             on_bad_record: BadRecordPolicy::default(),
+            table: false,
+            exactly_once: None,
         }
     }
 }
@@ -111,8 +116,46 @@ impl KafkaSource {
         self
     }
 
+    /// Reads the topics as tables (changelogs, Kafka Streams' `KTable`):
+    /// the latest record per key in partition order, a tombstone (a record
+    /// without a value) deleting its key. The whole topic is read, from the
+    /// earliest offset, whatever [`KafkaSource::starting_offsets`] says;
+    /// every record must have a key (a keyless one is a bad record), and a
+    /// key found in two partitions fails the job (which of its records is
+    /// the latest would be undefined). Compacted topics
+    /// (`cleanup.policy=compact`) keep such reads short.
+    ///
+    /// ```
+    /// # use wayang_kafka::embedded::EmbeddedCluster;
+    /// # let emea = EmbeddedCluster::start("emea", 1)?;
+    /// # emea.create_topic("prices", 2)?;
+    /// emea.produce_changes("prices", [("tea", Some("3")), ("coffee", Some("4")), ("tea", Some("5")), ("coffee", None)])?;
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let prices = plan.read_kafka_topic(&emea.cluster(), "prices").as_table().json::<u32>().collect();
+    /// plan.execute(&wayang_core::WayangContext::new().with(wayang_java::plugin()))?;
+    /// assert_eq!(prices.take()?, [5]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn as_table(mut self) -> Self {
+        self.table = true;
+        self
+    }
+
+    /// Makes the source part of an exactly-once job: it starts where the
+    /// job's last committed run stopped (where it never ran: at the
+    /// starting offsets), and the positions it reaches are committed in the
+    /// job's sink transaction. The plan must have a Kafka sink with the
+    /// same [`ExactlyOnce`] binding. See [`KafkaSink::exactly_once`].
+    pub fn exactly_once(mut self, job: &ExactlyOnce) -> Self {
+        self.exactly_once = Some(job.clone());
+        self
+    }
+
     /// The values, decoded with format `F`.
     pub fn values<F: Format>(self) -> DataQuanta<F::Value> {
+        if self.table {
+            return self.table_of::<F::Value>(Arc::new(ChangelogDecoder::<F, false>::default()));
+        }
         self.add(
             Arc::new(ValueDecoder::<F>::default()),
             DataType::of::<F::Value>(),
@@ -122,10 +165,32 @@ impl KafkaSource {
     /// The records with key, partition, offset, timestamp and headers, their
     /// values decoded with format `F`.
     pub fn records<F: Format>(self) -> DataQuanta<KafkaRecord<F::Value>> {
+        if self.table {
+            return self.table_of::<KafkaRecord<F::Value>>(Arc::new(
+                ChangelogDecoder::<F, true>::default(),
+            ));
+        }
         self.add(
             Arc::new(RecordWithMetadataDecoder::<F>::default()),
             DataType::of::<KafkaRecord<F::Value>>(),
         )
+    }
+
+    /// A table read: the changelog's entries, the latest per (topic, key)
+    /// (an ordinary reduce-by-key, so it runs on any platform), then the
+    /// live rows.
+    fn table_of<R: Data>(self, decoder: Arc<dyn RecordDecoder>) -> DataQuanta<R> {
+        let alias = self.cluster.alias().to_string();
+        let entries: DataQuanta<ChangelogEntry<R>> =
+            self.add(decoder, DataType::of::<ChangelogEntry<R>>());
+        entries
+            .reduce_by_key(|e| (e.topic.clone(), e.key.clone()), ChangelogEntry::later)
+            .named(format!("latest per key ({alias})"))
+            .try_flat_map(move |entry: ChangelogEntry<R>| {
+                entry
+                    .live()
+                    .map_err(|reason| format!("cluster {alias:?}: {reason}"))
+            })
     }
 
     /// The values, decoded from JSON.
@@ -160,6 +225,8 @@ impl KafkaSource {
             stop: self.stop,
             group: self.group,
             on_bad_record: self.on_bad_record,
+            table: self.table,
+            exactly_once: self.exactly_once,
             decoder,
             output_type,
         };
@@ -175,6 +242,8 @@ pub struct KafkaSink<T> {
     cluster: KafkaCluster,
     topic: String,
     transactional_id: Option<String>,
+    exactly_once: Option<ExactlyOnce>,
+    table: bool,
     functions: RecordFunctions<T>,
 }
 
@@ -207,6 +276,8 @@ impl<T: Data> DataQuanta<T> {
             cluster: cluster.clone(),
             topic: topic.into(),
             transactional_id: None,
+            exactly_once: None,
+            table: false,
             functions: RecordFunctions::default(),
         }
     }
@@ -247,14 +318,70 @@ impl<T: Data> KafkaSink<T> {
         self
     }
 
+    /// Commits the records and the positions of the job's exactly-once
+    /// sources (those with the same binding) in one transaction on this
+    /// sink's cluster, which must be the binding's cluster. A job that fails
+    /// anywhere publishes nothing `read_committed` readers can see and
+    /// moves no position; its next run resumes where the last committed
+    /// one stopped. A newer run of the same job fences an older one still
+    /// running. Replaces [`KafkaSink::transactional`].
+    ///
+    /// ```
+    /// # use wayang_kafka::embedded::EmbeddedCluster;
+    /// use wayang_api::kafka::ExactlyOnce;
+    /// # let emea = EmbeddedCluster::start("emea", 1)?;
+    /// # let zone_b = EmbeddedCluster::start("zone-b", 1)?;
+    /// # emea.create_topic("orders", 1)?;
+    /// # zone_b.create_topic("copies", 1)?;
+    /// # zone_b.create_topic("wayang-positions", 1)?;
+    /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());
+    /// let eos = ExactlyOnce::new("copy-orders", &zone_b.cluster());
+    /// let run = || {
+    ///     let plan = wayang_api::PlanBuilder::new();
+    ///     plan.read_kafka_topic(&emea.cluster(), "orders").exactly_once(&eos).string()
+    ///         .write_kafka_topic(&zone_b.cluster(), "copies").exactly_once(&eos).string();
+    ///     plan.execute(&ctx)
+    /// };
+    /// emea.produce("orders", [(None::<&str>, "a"), (None, "b")])?;
+    /// run()?;
+    /// emea.produce("orders", [(None::<&str>, "c")])?;
+    /// run()?; // resumes after "b"
+    /// assert_eq!(zone_b.read_all("copies")?.len(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn exactly_once(mut self, job: &ExactlyOnce) -> Self {
+        self.exactly_once = Some(job.clone());
+        self.transactional_id = None;
+        self
+    }
+
+    /// Makes the topic a table that this job's output replaces: every
+    /// record must be keyed (`key`) and each key may come once; keys the
+    /// topic held before that the job did not write get a tombstone, so
+    /// that reading the topic as a table ([`KafkaSource::as_table`]) gives
+    /// exactly this job's output. Tombstones go to the partition the key
+    /// was in: keep the partition count and the key function stable.
+    pub fn as_table(mut self) -> Self {
+        self.table = true;
+        self
+    }
+
     /// Adds the sink, encoding values with format `F`.
     pub fn format<F: Format<Value = T>>(self) {
+        if self.table && self.functions.key.is_none() {
+            self.input.plan_error(format!(
+                "the Kafka table sink of topic {:?} has no key: add .key(..) before .as_table()",
+                self.topic
+            ));
+        }
         let encoder = RecordEncoderFns::<T, F>::new(self.functions);
         let sink = KafkaTopicSink {
             cluster: self.cluster,
             topic: self.topic,
             encoder: Arc::new(encoder),
             transactional_id: self.transactional_id,
+            exactly_once: self.exactly_once,
+            table: self.table,
             input_type: DataType::of::<T>(),
         };
         self.input.then::<()>(Operator::KafkaTopicSink(sink), &[]);

@@ -31,6 +31,6 @@ pub mod kafka;
 mod plan_builder;
 
 pub use data_quanta::{Collector, DataQuanta};
-pub use plan_builder::PlanBuilder;
+pub use plan_builder::{PlanBuilder, PreparedJob};
 pub use wayang_core::formats;
 pub use wayang_core::{Data, Error, JobReport, Result, WayangContext};

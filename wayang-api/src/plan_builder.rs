@@ -132,10 +132,51 @@ impl PlanBuilder {
         ctx.execution_plan(&self.build()?)
     }
 
+    /// Plans the job to run it: sources are resolved once (a Kafka source's
+    /// offset ranges), so [`PreparedJob::explain`] shows exactly what
+    /// [`PreparedJob::execute`] then reads.
+    ///
+    /// ```
+    /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let out = plan.read_collection(vec![1, 2, 3]).collect();
+    /// let job = plan.prepare(&ctx)?;
+    /// assert!(job.explain().to_string().contains("CollectionSource"));
+    /// job.execute()?;
+    /// assert_eq!(out.take()?, [1, 2, 3]);
+    /// # Ok::<(), wayang_core::Error>(())
+    /// ```
+    pub fn prepare(&self, ctx: &WayangContext) -> Result<PreparedJob> {
+        Ok(PreparedJob {
+            plan: ctx.prepare(&self.build()?)?,
+            ctx: ctx.clone(),
+        })
+    }
+
     /// The plan `ctx`'s optimizer chooses, with each operator's platform,
     /// estimated cardinality and cost, and the conversions inserted; as text
     /// (`to_string()`) or JSON (`to_json()`).
     pub fn explain(&self, ctx: &WayangContext) -> Result<Explanation> {
         ctx.explain(&self.build()?)
+    }
+}
+
+/// A job planned to run ([`PlanBuilder::prepare`]): its sources resolved
+/// once, for both its explanation and its execution.
+pub struct PreparedJob {
+    plan: ExecutionPlan,
+    ctx: WayangContext,
+}
+
+impl PreparedJob {
+    /// The chosen execution plan with estimates and costs: for a Kafka
+    /// source, the estimate is exactly the offset ranges the job reads.
+    pub fn explain(&self) -> Explanation {
+        self.ctx.explain_plan(&self.plan)
+    }
+
+    /// Runs the job (see [`PlanBuilder::execute`]).
+    pub fn execute(self) -> Result<JobReport> {
+        self.ctx.run(self.plan)
     }
 }

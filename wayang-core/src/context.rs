@@ -1,5 +1,6 @@
 //! The context a job runs in: registered platforms and configuration.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,9 +13,9 @@ use crate::optimizer::{
     candidates, ConfiguredCostModel, CostBasedChooser, CostModel, Estimate, Explanation, Planning,
     PlatformChooser,
 };
-use crate::plan::WayangPlan;
+use crate::plan::{NodeId, WayangPlan};
 use crate::platform::Platform;
-use crate::plugin::Plugin;
+use crate::plugin::{Plugin, Prepared, Purpose};
 
 /// The platforms a job may use and its configuration. Cheap to clone.
 ///
@@ -92,30 +93,46 @@ impl WayangContext {
             .unwrap_or_else(|| Arc::new(ConfiguredCostModel::new(self.config.clone())))
     }
 
-    /// The cardinality estimate of every node of `plan`.
+    /// The cardinality estimate of every node of `plan` (looking at its
+    /// sources, taking nothing).
     pub fn estimates(&self, plan: &WayangPlan) -> Result<Vec<Estimate>> {
-        let mut from_platforms = std::collections::HashMap::new();
-        for node in plan.nodes().iter().filter(|n| n.inputs.is_empty()) {
-            for plugin in &self.plugins {
-                if let Some(found) = plugin.estimate_source(node, &self.config)? {
-                    from_platforms.insert(node.id, found);
-                    break;
-                }
+        let prepared = self.prepare_sources(plan, Purpose::Explain)?;
+        Ok(self.estimate_with(plan, &prepared))
+    }
+
+    fn estimate_with(&self, plan: &WayangPlan, prepared: &[Prepared]) -> Vec<Estimate> {
+        let known: HashMap<NodeId, Estimate> = prepared
+            .iter()
+            .filter_map(|p| p.estimate.map(|e| (p.node, e)))
+            .collect();
+        estimate(plan, &|node| known.get(&node.id).copied())
+    }
+
+    /// Runs every distinct preparer of the registered plugins once.
+    fn prepare_sources(&self, plan: &WayangPlan, purpose: Purpose) -> Result<Vec<Prepared>> {
+        let mut seen = Vec::new();
+        let mut all = Vec::new();
+        for preparer in self.plugins.iter().flat_map(|p| p.preparers()) {
+            if seen.contains(&preparer.name()) {
+                continue;
             }
+            seen.push(preparer.name());
+            all.extend(preparer.prepare(plan, &self.config, purpose)?);
         }
-        Ok(estimate(plan, &|node| {
-            from_platforms.get(&node.id).copied()
-        }))
+        Ok(all)
     }
 
     /// The chosen execution plan with estimates and costs, as text
     /// (`Display`) or JSON (`to_json`).
     pub fn explain(&self, plan: &WayangPlan) -> Result<Explanation> {
-        let execution_plan = self.execution_plan(plan)?;
-        Ok(Explanation::new(
-            &execution_plan,
-            self.cost_model().as_ref(),
-        ))
+        Ok(self.explain_plan(&self.execution_plan(plan)?))
+    }
+
+    /// The explanation of an execution plan made earlier (by
+    /// [`WayangContext::prepare`]: what it shows is exactly what
+    /// [`WayangContext::run`] then reads).
+    pub fn explain_plan(&self, execution_plan: &ExecutionPlan) -> Explanation {
+        Explanation::new(execution_plan, self.cost_model().as_ref())
     }
 
     /// The configuration.
@@ -129,10 +146,23 @@ impl WayangContext {
     }
 
     /// Plans a job without running it: the chosen execution operators, the
-    /// channels and conversions between them, and the stages.
+    /// channels and conversions between them, and the stages. Sources are
+    /// looked at, not taken: the result can be shown, not run.
     pub fn execution_plan(&self, plan: &WayangPlan) -> Result<ExecutionPlan> {
+        self.plan_for(plan, Purpose::Explain)
+    }
+
+    /// Plans a job to run it with [`WayangContext::run`]: sources are
+    /// resolved once (a Kafka source's offset ranges), so what
+    /// [`WayangContext::explain_plan`] shows is exactly what the job reads.
+    pub fn prepare(&self, plan: &WayangPlan) -> Result<ExecutionPlan> {
+        self.plan_for(plan, Purpose::Execute)
+    }
+
+    fn plan_for(&self, plan: &WayangPlan, purpose: Purpose) -> Result<ExecutionPlan> {
         let options = candidates(plan, &self.plugins)?;
-        let estimates = self.estimates(plan)?;
+        let prepared = self.prepare_sources(plan, purpose)?;
+        let estimates = self.estimate_with(plan, &prepared);
         let conversions = self.conversions();
         let planning = Planning {
             conversions: &conversions,
@@ -147,14 +177,28 @@ impl WayangContext {
             .zip(picks)
             .map(|(mut options, pick)| options.swap_remove(pick).operator)
             .collect();
-        Ok(ExecutionPlan::build(plan.clone(), operators, &conversions)?.with_estimates(estimates))
+        let states = prepared.into_iter().map(|p| (p.node, p.state)).collect();
+        Ok(ExecutionPlan::build(plan.clone(), operators, &conversions)?
+            .with_estimates(estimates)
+            .with_prepared(states, purpose))
     }
 
     /// Runs a plan as one job: all its sinks, each operator once. On success,
     /// every sink's output has been delivered; on failure, none has been
     /// committed, and the error names the operator and the cause.
     pub fn execute(&self, plan: &WayangPlan) -> Result<JobReport> {
-        let execution_plan = self.execution_plan(plan)?;
+        self.run(self.prepare(plan)?)
+    }
+
+    /// Runs a plan made by [`WayangContext::prepare`] (once: what it
+    /// prepared, it consumes).
+    pub fn run(&self, execution_plan: ExecutionPlan) -> Result<JobReport> {
+        if execution_plan.purpose() != Purpose::Execute {
+            return Err(crate::Error::plan(
+                "this execution plan was made to be shown (execution_plan or explain); \
+                 make one to run with WayangContext::prepare",
+            ));
+        }
         tracing::debug!(plan = %execution_plan, "executing");
         job::run(&execution_plan, &self.plugins, &self.config)
     }

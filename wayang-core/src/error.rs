@@ -88,6 +88,38 @@ pub enum Error {
         cause: Box<dyn std::error::Error + Send + Sync>,
     },
 
+    /// The job failed while committing, after some of its sinks (or
+    /// sources) had already made their effects visible: those stay visible,
+    /// the rest were aborted. Running the job again is safe where the
+    /// committed sinks are idempotent (tables, exactly-once sinks).
+    #[error(
+        "{failed} failed to commit after {} had committed (their output is visible; {} not): {cause}",
+        committed.join(", "),
+        if not_committed.is_empty() { "nothing else was pending".to_string() } else { format!("{} was", not_committed.join(", ")) }
+    )]
+    PartialCommit {
+        /// The operator whose commit failed.
+        failed: String,
+        /// The operators that had committed before it.
+        committed: Vec<String>,
+        /// The operators that were aborted after it.
+        not_committed: Vec<String>,
+        /// Why the commit failed.
+        cause: Box<Error>,
+    },
+
+    /// A file that could not be read.
+    #[error("{action} {}", path.display())]
+    File {
+        /// What was attempted, e.g. "cannot read the cluster properties file".
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// A bug in wayang-rs or in a platform plugin: please report it.
     #[error("internal error (a bug in wayang-rs or a plugin): {0}")]
     Internal(String),

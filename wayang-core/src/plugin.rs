@@ -1,5 +1,6 @@
 //! Plugins: what a platform contributes to a context.
 
+use std::any::Any;
 use std::sync::Arc;
 
 use crate::channels::ChannelConversion;
@@ -7,7 +8,7 @@ use crate::config::Configuration;
 use crate::error::Result;
 use crate::mapping::Mapping;
 use crate::optimizer::Estimate;
-use crate::plan::OperatorNode;
+use crate::plan::{NodeId, WayangPlan};
 use crate::platform::{Executor, Platform};
 
 /// A platform's contribution: its mappings, its channel conversions, its
@@ -30,17 +31,57 @@ pub trait Plugin: Send + Sync {
         Vec::new()
     }
 
-    /// The number of records a source will emit, where only this platform
-    /// can tell (a Kafka source's offset ranges need a client); `None` if it
-    /// cannot. An error (an unreachable cluster) fails planning at once.
-    fn estimate_source(
-        &self,
-        _node: &OperatorNode,
-        _config: &Configuration,
-    ) -> Result<Option<Estimate>> {
-        Ok(None)
+    /// The connectors' preparers this platform brings (the Kafka one, for
+    /// platforms that run Kafka operators). A context runs each preparer
+    /// once per job, however many plugins bring it (by name).
+    fn preparers(&self) -> Vec<Arc<dyn JobPreparer>> {
+        Vec::new()
     }
 
     /// An executor for one job.
     fn create_executor(&self, config: &Configuration) -> Result<Box<dyn Executor>>;
+}
+
+/// What a preparer made for one node: the state its execution operator will
+/// find in [`crate::TaskContext::prepared`].
+pub type PreparedState = Arc<dyn Any + Send + Sync>;
+
+/// Why a plan is being prepared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// To show it (`explain`, `execution_plan`): look, change nothing.
+    Explain,
+    /// To run it: a preparer may take what the run needs (fence an earlier
+    /// instance of an exactly-once job, say).
+    Execute,
+}
+
+/// What a preparer found out about a node before the job ran.
+pub struct Prepared {
+    /// The node.
+    pub node: NodeId,
+    /// Its exact or estimated output, for the optimizer; `None` to leave
+    /// the estimate to the optimizer.
+    pub estimate: Option<Estimate>,
+    /// State for its execution operator.
+    pub state: PreparedState,
+}
+
+/// Work a connector does once per job, before planning: resolving what its
+/// sources will read, so the optimizer's estimates are exactly what the job
+/// reads (a Kafka source's offset ranges are resolved once and carried to
+/// execution), and whatever else must happen before any operator runs.
+pub trait JobPreparer: Send + Sync {
+    /// A unique name (`wayang-kafka`): plugins that bring the same preparer
+    /// share one run of it.
+    fn name(&self) -> &'static str;
+
+    /// Prepares the nodes of `plan` this connector is responsible for; an
+    /// error (an unreachable cluster) fails planning at once.
+    fn prepare(
+        &self,
+        plan: &WayangPlan,
+        config: &Configuration,
+        purpose: Purpose,
+    ) -> Result<Vec<Prepared>>;
 }

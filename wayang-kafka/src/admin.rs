@@ -8,7 +8,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use wayang_core::kafka::KafkaCluster;
 
 use crate::client;
-use crate::error::KafkaError;
+use crate::error::{ErrorCode, KafkaError};
 use crate::settings::KafkaSettings;
 
 /// Creates `topic` with `partitions` partitions and the broker's default
@@ -25,17 +25,20 @@ pub fn create_topic(
         .request_timeout(Some(settings.timeout))
         .operation_timeout(Some(settings.timeout));
     let new_topic = NewTopic::new(topic, partitions, TopicReplication::Fixed(-1));
-    let error = |reason: String| KafkaError::Client {
-        alias: cluster.alias().to_string(),
-        reason: format!("cannot create topic {topic:?}: {reason}"),
+    let error = |reason: String, code: Option<ErrorCode>| {
+        KafkaError::client(
+            cluster.alias(),
+            format!("cannot create topic {topic:?}: {reason}"),
+            code,
+        )
     };
     let results = futures_executor::block_on(admin.create_topics([&new_topic], &options))
-        .map_err(|e| error(e.to_string()))?;
+        .map_err(|e| error(e.to_string(), ErrorCode::of(&e)))?;
     for result in results {
         match result {
             Ok(_) => {}
             Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-            Err((_, code)) => return Err(error(code.to_string())),
+            Err((_, code)) => return Err(error(code.to_string(), Some(ErrorCode::from_rd(code)))),
         }
     }
     Ok(())

@@ -18,11 +18,11 @@ use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;
 use wayang_core::kafka::{KafkaCluster, OutgoingRecord};
 
-use crate::error::KafkaError;
-use crate::offsets::{admin_consumer, partitions, resolve_all, OffsetRange};
-use crate::reader::{RangeReader, ReadOptions, ReadProgress};
+use crate::error::{ErrorCode, KafkaError};
+use crate::offsets::{admin_consumer, partitions, resolve_all};
+use crate::scan::scan;
 use crate::settings::KafkaSettings;
-use crate::writer::TopicWriter;
+use crate::writer::{TopicWriter, WriterOptions};
 
 /// A record as stored in a topic, for inspecting what a job wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,21 +49,25 @@ impl EmbeddedCluster {
     /// Starts a cluster of `brokers` brokers.
     pub fn start(alias: impl Into<String>, brokers: i32) -> Result<Self, KafkaError> {
         let alias = alias.into();
-        let mock = MockCluster::new(brokers).map_err(|e| KafkaError::Client {
-            alias: alias.clone(),
-            reason: format!("cannot start an embedded cluster: {e}"),
+        let mock = MockCluster::new(brokers).map_err(|e| {
+            KafkaError::client(
+                &alias,
+                format!("cannot start an embedded cluster: {e}"),
+                ErrorCode::of(&e),
+            )
         })?;
         Ok(EmbeddedCluster { alias, mock })
     }
 
     /// Creates a topic (replication factor 1).
     pub fn create_topic(&self, topic: &str, partitions: i32) -> Result<(), KafkaError> {
-        self.mock
-            .create_topic(topic, partitions, 1)
-            .map_err(|e| KafkaError::Client {
-                alias: self.alias.clone(),
-                reason: format!("cannot create topic {topic:?}: {e}"),
-            })
+        self.mock.create_topic(topic, partitions, 1).map_err(|e| {
+            KafkaError::client(
+                &self.alias,
+                format!("cannot create topic {topic:?}: {e}"),
+                ErrorCode::of(&e),
+            )
+        })
     }
 
     /// The connection settings of this cluster, under its alias.
@@ -87,6 +91,41 @@ impl EmbeddedCluster {
         &self.mock
     }
 
+    /// Produces `(key, value)` records and waits for every delivery; a
+    /// record without a value (`None`) is a tombstone.
+    pub fn produce_changes<K, V>(
+        &self,
+        topic: &str,
+        records: impl IntoIterator<Item = (K, Option<V>)>,
+    ) -> Result<u64, KafkaError>
+    where
+        K: AsRef<[u8]>,
+        V: AsRef<[u8]>,
+    {
+        let settings = KafkaSettings::default();
+        let writer =
+            TopicWriter::open(&self.cluster(), topic, &WriterOptions::default(), &settings)?;
+        for (key, value) in records {
+            let sent = match &value {
+                Some(value) => writer.send(OutgoingRecord {
+                    key: Some(key.as_ref()),
+                    payload: value.as_ref(),
+                    partition: None,
+                    timestamp: None,
+                    headers: &[],
+                }),
+                None => writer.send_tombstone(key.as_ref(), None),
+            };
+            sent.map_err(|reason| KafkaError::Produce {
+                alias: self.alias.clone(),
+                topic: topic.to_string(),
+                reason,
+                code: None,
+            })?;
+        }
+        writer.flush()
+    }
+
     /// Produces `(key, value)` records and waits for every delivery.
     pub fn produce<K, V>(
         &self,
@@ -98,7 +137,8 @@ impl EmbeddedCluster {
         V: AsRef<[u8]>,
     {
         let settings = KafkaSettings::default();
-        let writer = TopicWriter::open(&self.cluster(), topic, None, &settings)?;
+        let writer =
+            TopicWriter::open(&self.cluster(), topic, &WriterOptions::default(), &settings)?;
         for (key, value) in records {
             let record = OutgoingRecord {
                 key: key.as_ref().map(AsRef::as_ref),
@@ -111,9 +151,10 @@ impl EmbeddedCluster {
                 alias: self.alias.clone(),
                 topic: topic.to_string(),
                 reason,
+                code: None,
             })?;
         }
-        writer.finish()?.commit()
+        writer.flush()
     }
 
     /// Every record of `topic`, by partition then offset.
@@ -121,7 +162,18 @@ impl EmbeddedCluster {
         let cluster = self.cluster();
         let settings = KafkaSettings::default();
         let ranges = resolve_all(&cluster, topic, &settings)?;
-        read_ranges(&cluster, ranges, &settings)
+        let mut records = Vec::new();
+        scan(&cluster, ranges, &settings, "read_all", &mut |view| {
+            records.push(StoredRecord {
+                partition: view.partition,
+                offset: view.offset,
+                key: view.key.map(<[u8]>::to_vec),
+                value: view.payload.map(<[u8]>::to_vec),
+                headers: view.headers.to_vec(),
+            });
+        })?;
+        records.sort_by_key(|r| (r.partition, r.offset));
+        Ok(records)
     }
 
     /// The low watermark of each partition of `topic`: anything above 0
@@ -142,56 +194,11 @@ impl EmbeddedCluster {
                             topic,
                             p,
                             "reading watermarks",
-                            &e,
+                            e.to_string(),
+                            ErrorCode::of(&e),
                         )
                     })
             })
             .collect()
     }
-}
-
-fn read_ranges(
-    cluster: &KafkaCluster,
-    ranges: Vec<OffsetRange>,
-    settings: &KafkaSettings,
-) -> Result<Vec<StoredRecord>, KafkaError> {
-    use wayang_core::job::{JobState, OperatorLabel, OperatorProbe};
-    use wayang_core::operators::RawRecords;
-    use wayang_core::plan::NodeId;
-    use wayang_core::OperatorKind;
-
-    let job = std::sync::Arc::new(JobState::default());
-    let label = OperatorLabel {
-        kind: OperatorKind::KafkaTopicSource,
-        name: Some("read_all".into()),
-        node: NodeId(0),
-    };
-    let options = ReadOptions {
-        settings: *settings,
-        policy: Default::default(),
-        format: "bytes",
-        needs_headers: true,
-        probe: std::sync::Arc::new(OperatorProbe::new(label, job.clone())),
-        progress: std::sync::Arc::new(ReadProgress::default()),
-    };
-    let mut reader = RangeReader::new(cluster.clone(), ranges, options);
-    let mut records = Vec::new();
-    while reader.next_record(&mut |view| {
-        records.push(StoredRecord {
-            partition: view.partition,
-            offset: view.offset,
-            key: view.key.map(<[u8]>::to_vec),
-            value: view.payload.map(<[u8]>::to_vec),
-            headers: view.headers.to_vec(),
-        });
-        Ok(())
-    }) {}
-    if let Some(error) = job.take_error() {
-        return Err(KafkaError::Client {
-            alias: cluster.alias().to_string(),
-            reason: error.to_string(),
-        });
-    }
-    records.sort_by_key(|r| (r.partition, r.offset));
-    Ok(records)
 }

@@ -4,17 +4,28 @@
 //!
 //! - [`validate`] checks a [`KafkaCluster`]'s properties with librdkafka
 //!   itself, naming the file and line of a bad key;
-//! - [`resolve`] turns a source's start and stop specification into
-//!   [`OffsetRange`]s before anything is read (exact upper bounds on the
-//!   record counts, and Spark's unit of parallel work);
-//! - [`RangeReader`] reads ranges with assigned consumers, stopping on the
-//!   consumer position, and applies the bad-record policy;
-//! - [`TopicWriter`] produces with every delivery report checked, optionally
-//!   in a transaction;
+//! - [`preparer`] runs once per job before planning: it resolves every
+//!   source's start and stop specification into [`OffsetRange`]s (exact
+//!   record counts for the optimizer, what the job then reads, and Spark's
+//!   unit of parallel work) and opens exactly-once jobs' transactions;
+//! - [`SourceRead`] and [`SinkWrite`] are the job side of the Kafka
+//!   operators: [`RangeReader`] reads ranges with assigned consumers,
+//!   stopping on the consumer position, and applies the bad-record policy;
+//!   [`TopicWriter`] produces with every delivery report checked, keeps
+//!   table topics (one record per key, tombstones for vanished keys) and
+//!   commits transactions in the job's two-phase commit;
 //! - [`commit_offsets`] commits a group's offsets after the job succeeded;
+//! - [`exactly_once`] commits output and source positions together, across
+//!   clusters, and shows a job's committed history;
 //! - [`admin::create_topic`] creates topics on real brokers;
 //! - [`embedded`] starts in-process Kafka-protocol clusters for tests and
 //!   demos.
+//!
+//! Every broker request has a deadline from the job's configuration
+//! ([`KafkaSettings`]); errors ([`KafkaError`]) name the cluster, topic,
+//! partition and offset, carry Kafka's [`ErrorCode`] where there is one, and
+//! never contain a secret. librdkafka's own log lines reach `tracing` (target
+//! `librdkafka`), redacted.
 //!
 //! Depends on `wayang-core` (for the plain-data specs) and rdkafka; rdkafka's
 //! types stay inside, except in [`embedded`]'s fault injection.
@@ -37,43 +48,27 @@ mod client;
 mod commit;
 pub mod embedded;
 mod error;
+pub mod exactly_once;
 mod offsets;
 mod operator;
+mod prepare;
 mod reader;
+mod scan;
 mod settings;
 mod writer;
 
 pub use client::validate;
 pub use commit::commit_offsets;
-pub use error::KafkaError;
-pub use offsets::{resolve, OffsetRange};
+pub use error::{ErrorCode, KafkaError};
+pub use offsets::OffsetRange;
 pub use operator::{SinkWrite, SourceRead};
+pub use prepare::{preparer, ResolvedSource};
 pub use reader::{RangeReader, ReadOptions, ReadProgress};
-pub use settings::{KafkaSettings, FLUSH_TIMEOUT_KEY, READ_IDLE_TIMEOUT_KEY, TIMEOUT_KEY};
+pub use settings::{
+    CrashPoint, KafkaSettings, CRASH_AT_KEY, FLUSH_TIMEOUT_KEY, READ_IDLE_TIMEOUT_KEY, TIMEOUT_KEY,
+};
 pub use wayang_core::kafka::KafkaCluster;
-pub use writer::{FinishedWrite, TopicWriter};
-
-/// The records a Kafka source will read, from its offset ranges resolved
-/// now (for the optimizer); `None` for other operators. Ranges read to the
-/// end of the partition have no known length and widen the estimate.
-pub fn estimate_source(
-    node: &wayang_core::plan::OperatorNode,
-    config: &wayang_core::Configuration,
-) -> wayang_core::Result<Option<wayang_core::Estimate>> {
-    let wayang_core::Operator::KafkaTopicSource(source) = &node.operator else {
-        return Ok(None);
-    };
-    let settings = KafkaSettings::from_config(config)?;
-    let ranges = resolve(source, &settings).map_err(|e| e.in_operator(node.label()))?;
-    let known = ranges.iter().filter_map(OffsetRange::len).sum::<u64>() as f64;
-    Ok(Some(if ranges.iter().any(|r| r.until.is_none()) {
-        wayang_core::Estimate::new(known, known * 2.0 + 10_000.0, 0.5)
-    } else {
-        // An exact upper bound; transaction markers and compacted records
-        // make the true count slightly lower.
-        wayang_core::Estimate::new(known, known, 0.95)
-    }))
-}
+pub use writer::{DeliveredRange, TopicWriter, WriterOptions};
 
 /// Loads a cluster's `.properties` file (with `${VAR}` substitution) and
 /// validates its keys with librdkafka.

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, Consumer, DefaultConsumerContext};
+use rdkafka::consumer::Consumer as _;
 use rdkafka::error::KafkaError as RdError;
 use rdkafka::message::{Headers, Message};
 use rdkafka::types::RDKafkaErrorCode;
@@ -21,11 +21,11 @@ use wayang_core::kafka::{BadRecordPolicy, KafkaCluster, OutgoingRecord, RecordVi
 use wayang_core::operators::RawRecords;
 use wayang_core::Error;
 
-use crate::client;
-use crate::error::KafkaError;
-use crate::offsets::{partition_error, OffsetRange};
+use crate::client::{self, redact, Consumer};
+use crate::error::{ErrorCode, KafkaError};
+use crate::offsets::{partition_error, watermarks, OffsetRange};
 use crate::settings::KafkaSettings;
-use crate::writer::TopicWriter;
+use crate::writer::{TopicWriter, WriterOptions};
 
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -125,12 +125,12 @@ pub struct RangeReader {
 }
 
 struct TopicRead {
-    consumer: BaseConsumer,
+    consumer: Consumer,
     topic: String,
     partitions: Vec<PartitionRead>,
     open: usize,
     last_progress: Instant,
-    last_error: Option<String>,
+    last_error: Option<(String, Option<ErrorCode>)>,
 }
 
 struct PartitionRead {
@@ -177,8 +177,7 @@ impl RangeReader {
                 ("auto.offset.reset", "error"),
             ],
         );
-        let consumer: BaseConsumer =
-            client::create(&self.cluster, &config, DefaultConsumerContext)?;
+        let consumer = client::consumer(&self.cluster, &config)?;
         let topic = ranges.first().map(|r| r.topic.clone()).unwrap_or_default();
         let mut assignment = TopicPartitionList::new();
         let mut partitions = Vec::with_capacity(ranges.len());
@@ -193,7 +192,8 @@ impl RangeReader {
                             &range.topic,
                             range.partition,
                             "assigning",
-                            &e,
+                            e.to_string(),
+                            ErrorCode::of(&e),
                         )
                     })?;
             } else {
@@ -215,12 +215,13 @@ impl RangeReader {
                 done,
             });
         }
-        consumer
-            .assign(&assignment)
-            .map_err(|e| KafkaError::Client {
-                alias: self.cluster.alias().to_string(),
-                reason: format!("topic {topic:?}: cannot assign partitions: {e}"),
-            })?;
+        consumer.assign(&assignment).map_err(|e| {
+            KafkaError::client(
+                self.cluster.alias(),
+                format!("topic {topic:?}: cannot assign partitions: {e}"),
+                ErrorCode::of(&e),
+            )
+        })?;
         let open = partitions.iter().filter(|p| !p.done).count();
         Ok(TopicRead {
             consumer,
@@ -244,7 +245,7 @@ impl RangeReader {
     fn finish(&mut self) -> bool {
         self.finished = true;
         if let Some(writer) = self.dead_letters.take() {
-            if let Err(error) = writer.finish() {
+            if let Err(error) = writer.flush() {
                 return self.fail(error);
             }
         }
@@ -296,22 +297,96 @@ impl TopicRead {
         }
     }
 
+    /// The partitions still being read, as `partition 2 at offset 17 of
+    /// 40`, for messages.
+    fn waiting(&self) -> String {
+        let open: Vec<String> = self
+            .partitions
+            .iter()
+            .filter(|p| !p.done)
+            .map(|p| match p.until {
+                Some(until) => format!("partition {} at offset {} of {until}", p.partition, p.next),
+                None => format!(
+                    "partition {} at offset {} (reading to its end)",
+                    p.partition, p.next
+                ),
+            })
+            .collect();
+        open.join(", ")
+    }
+
     fn stalled(&self, cluster: &KafkaCluster, idle: Duration) -> KafkaError {
-        let state = self.partitions.iter().find(|p| !p.done);
         KafkaError::Stalled {
             alias: cluster.alias().to_string(),
             topic: self.topic.clone(),
-            partition: state.map_or(-1, |s| s.partition),
-            position: state.map_or(-1, |s| s.next),
-            until: state
-                .and_then(|s| s.until)
-                .map_or_else(|| "end of partition".to_string(), |u| u.to_string()),
+            waiting: self.waiting(),
             idle_ms: idle.as_millis() as u64,
             last_error: self
                 .last_error
                 .as_ref()
-                .map(|e| format!("; last error: {e}"))
+                .map(|(e, _)| format!("; last error: {e}"))
                 .unwrap_or_default(),
+            code: self.last_error.as_ref().and_then(|(_, code)| *code),
+        }
+    }
+
+    /// The error for a poll error after which reading cannot go on, naming
+    /// the partition at fault where one is: librdkafka does not say which
+    /// partition an error is about, so an offset that fell out of range is
+    /// found by comparing each open partition's position with its
+    /// watermarks now.
+    fn fatal(
+        &self,
+        cluster: &KafkaCluster,
+        settings: &KafkaSettings,
+        error: &RdError,
+    ) -> KafkaError {
+        let code = ErrorCode::of(error);
+        if let Some((auth_code, reason)) = self.consumer.context().auth_failure() {
+            return client::authentication(cluster, auth_code, &reason);
+        }
+        if code.is_some_and(ErrorCode::is_authentication) {
+            return client::authentication(cluster, code, &error.to_string());
+        }
+        if code == Some(ErrorCode::OFFSET_OUT_OF_RANGE) {
+            let open: Vec<i32> = self
+                .partitions
+                .iter()
+                .filter(|p| !p.done)
+                .map(|p| p.partition)
+                .collect();
+            let admin = crate::offsets::admin_consumer(cluster, None);
+            let marks =
+                admin.and_then(|admin| watermarks(&admin, cluster, &self.topic, &open, settings));
+            if let Ok(marks) = marks {
+                let culprit = self.partitions.iter().filter(|p| !p.done).find_map(|p| {
+                    let m = marks.get(&p.partition)?;
+                    (p.next < m.low || p.next > m.high).then_some((p.partition, p.next, *m))
+                });
+                if let Some((partition, next, m)) = culprit {
+                    return partition_error(
+                        cluster,
+                        &self.topic,
+                        partition,
+                        "reading",
+                        format!(
+                            "offset {next} is outside the partition's retained offsets {}..{}                              (deleted by retention, or the topic was recreated)",
+                            m.low, m.high
+                        ),
+                        code,
+                    );
+                }
+            }
+        }
+        KafkaError::Read {
+            alias: cluster.alias().to_string(),
+            topic: self.topic.clone(),
+            reason: format!(
+                "{} (while reading {})",
+                redact(cluster, &error.to_string()),
+                self.waiting()
+            ),
+            code,
         }
     }
 }
@@ -376,22 +451,18 @@ impl RawRecords for RangeReader {
                 }
                 Some(Err(error)) => {
                     if is_fatal(&error) {
-                        let partition = read
-                            .partitions
-                            .iter()
-                            .find(|p| !p.done)
-                            .map_or(-1, |p| p.partition);
-                        let error = partition_error(
-                            &self.cluster,
-                            &read.topic,
-                            partition,
-                            "reading",
-                            &error,
-                        );
+                        let error = read.fatal(&self.cluster, &self.options.settings, &error);
                         return self.fail(error);
                     }
                     tracing::debug!(%error, topic = %read.topic, "transient consumer error");
-                    read.last_error = Some(error.to_string());
+                    read.last_error = Some((
+                        redact(&self.cluster, &error.to_string()),
+                        ErrorCode::of(&error),
+                    ));
+                    if let Some((code, reason)) = read.consumer.context().auth_failure() {
+                        let error = client::authentication(&self.cluster, code, &reason);
+                        return self.fail(error);
+                    }
                     continue;
                 }
                 Some(Ok(message)) => message,
@@ -499,7 +570,12 @@ fn dead_letter(
 ) -> Result<(), KafkaError> {
     let writer = match writer {
         Some(writer) => writer,
-        None => writer.insert(TopicWriter::open(cluster, topic, None, settings)?),
+        None => writer.insert(TopicWriter::open(
+            cluster,
+            topic,
+            &WriterOptions::default(),
+            settings,
+        )?),
     };
     headers.push(("wayang.error".into(), reason.as_bytes().to_vec()));
     headers.push(("wayang.source.topic".into(), view.topic.as_bytes().to_vec()));
@@ -522,6 +598,7 @@ fn dead_letter(
         alias: cluster.alias().to_string(),
         topic: topic.to_string(),
         reason,
+        code: None,
     })
 }
 

@@ -8,7 +8,7 @@ use std::sync::Once;
 use wayang_api::kafka::{StartOffsets, StopOffsets};
 use wayang_api::PlanBuilder;
 use wayang_kafka::embedded::EmbeddedCluster;
-use wayang_kafka::{KafkaSettings, TopicWriter};
+use wayang_kafka::{KafkaSettings, TopicWriter, WriterOptions};
 
 /// A one-partition topic holding "r0".."r9" with timestamps 1000, 2000, ...
 fn timed_topic() -> EmbeddedCluster {
@@ -88,7 +88,7 @@ fn a_timestamp_after_every_record_means_the_end() {
 }
 
 #[test]
-fn explicit_offsets_bound_both_ends_and_are_clamped() {
+fn explicit_offsets_bound_both_ends_and_bad_ones_are_located_errors() {
     let cluster = timed_topic();
     assert_eq!(
         read(
@@ -98,21 +98,53 @@ fn explicit_offsets_bound_both_ends_and_are_clamped() {
         ),
         names(2..5)
     );
-    // Beyond the end: clamped to the high watermark, never a hang.
     assert_eq!(
         read(
             &cluster,
             StartOffsets::Offsets(explicit(8)),
-            StopOffsets::Offsets(explicit(500))
+            StopOffsets::Offsets(explicit(10))
         ),
         names(8..10)
     );
-    assert!(read(
-        &cluster,
+    // Offsets the partition does not have are errors naming it, not silent
+    // clamps (a stop past the end would read less than asked for).
+    let failure = |start, stop| {
+        let plan = PlanBuilder::new();
+        let _ = plan
+            .read_kafka_topic(&cluster.cluster(), "t")
+            .starting_offsets(start)
+            .ending_offsets(stop)
+            .string()
+            .collect();
+        plan.execute(&common::ctx()).unwrap_err().to_string()
+    };
+    let error = failure(
+        StartOffsets::Offsets(explicit(8)),
+        StopOffsets::Offsets(explicit(500)),
+    );
+    assert!(
+        error.contains(
+            "topic \"t\" partition 0: resolving its offsets failed: the stop offset 500 \
+                        is past the end of the partition (10)"
+        ),
+        "{error}"
+    );
+    let error = failure(
         StartOffsets::Offsets(explicit(6)),
-        StopOffsets::Offsets(explicit(3))
-    )
-    .is_empty());
+        StopOffsets::Offsets(explicit(3)),
+    );
+    assert!(
+        error.contains("the stop offset 3 is before the start offset 6"),
+        "{error}"
+    );
+    let error = failure(
+        StartOffsets::Offsets(explicit(11)),
+        StopOffsets::HighWatermark,
+    );
+    assert!(
+        error.contains("the start offset 11 is past the end"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -130,8 +162,13 @@ fn the_high_watermark_is_taken_when_the_job_starts() {
         .map(move |value| {
             // While the job reads, more records arrive; they are not part of it.
             once.call_once(|| {
-                let writer =
-                    TopicWriter::open(&connection, "t", None, &KafkaSettings::default()).unwrap();
+                let writer = TopicWriter::open(
+                    &connection,
+                    "t",
+                    &WriterOptions::default(),
+                    &KafkaSettings::default(),
+                )
+                .unwrap();
                 for i in 0..5 {
                     let payload = format!("new{i}");
                     writer
@@ -144,7 +181,7 @@ fn the_high_watermark_is_taken_when_the_job_starts() {
                         })
                         .unwrap();
                 }
-                writer.finish().unwrap().commit().unwrap();
+                writer.flush().unwrap();
             });
             value
         })

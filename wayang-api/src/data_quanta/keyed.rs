@@ -3,6 +3,7 @@
 use std::hash::Hash;
 use std::sync::Arc;
 
+use wayang_core::job::fail_record;
 use wayang_core::operators::{
     Distinct, DistinctFns, GroupBy, GroupByFns, Operator, ReduceBy, ReduceByFns, Sort, SortFns,
 };
@@ -37,6 +38,37 @@ impl<T: Data> DataQuanta<T> {
         let kernel = Arc::new(ReduceByFns::new(key, reduce));
         let data_type = DataType::of::<T>();
         self.then(Operator::ReduceBy(ReduceBy { kernel, data_type }), &[])
+    }
+
+    /// Like [`DataQuanta::reduce_by_key`] with a fallible `reduce`: the
+    /// first `Err` fails the job with an `Error::Execution` naming this
+    /// operator and the error's text. For combinations that cannot always
+    /// be computed exactly (sums that may overflow).
+    ///
+    /// ```
+    /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let _ = plan
+    ///     .read_collection(vec![("a", i64::MAX), ("a", 1)])
+    ///     .try_reduce_by_key(|(k, _)| *k, |(k, x), (_, y)| {
+    ///         x.checked_add(y).map(|s| (k, s)).ok_or_else(|| format!("{k}: the sum overflows"))
+    ///     })
+    ///     .collect();
+    /// let error = plan.execute(&ctx).unwrap_err().to_string();
+    /// assert_eq!(error, "operator ReduceBy #1 failed: a: the sum overflows");
+    /// ```
+    pub fn try_reduce_by_key<K, E>(
+        &self,
+        key: impl Fn(&T) -> K + Send + Sync + 'static,
+        reduce: impl Fn(T, T) -> Result<T, E> + Send + Sync + 'static,
+    ) -> DataQuanta<T>
+    where
+        K: Hash + Eq + Send + 'static,
+        E: std::fmt::Display,
+    {
+        self.reduce_by_key(key, move |a, b| {
+            reduce(a, b).unwrap_or_else(|e| fail_record(e.to_string()))
+        })
     }
 
     /// Groups records by key into `(key, records)`; records keep their input

@@ -117,6 +117,11 @@ impl<T: Data> DataQuanta<T> {
         DataQuanta::new(self.graph.clone(), node)
     }
 
+    /// Records a mistake found while building, reported by `build`/`execute`.
+    pub(crate) fn plan_error(&self, message: String) {
+        self.graph.borrow_mut().errors.push(Error::plan(message));
+    }
+
     /// The node of `other` if it belongs to the same plan; otherwise records
     /// a plan error (reported by `build`/`execute`) and returns a node that
     /// validation rejects.

@@ -24,10 +24,10 @@ pub struct Property {
 
 /// Reads and parses a properties file.
 pub fn read_properties(path: &Path) -> Result<Vec<Property>> {
-    let text = std::fs::read_to_string(path).map_err(|error| Error::ConfigurationFile {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::File {
+        action: "cannot read the configuration file",
         path: path.to_path_buf(),
-        line: 0,
-        reason: format!("cannot read the file: {error}"),
+        source,
     })?;
     parse_properties(&text, path)
 }

@@ -1,6 +1,7 @@
 //! The execution plan: execution operators and channel conversions wired by
 //! channels, grouped into single-platform stages.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::optimizer::Estimate;
 use crate::plan::{NodeId, WayangPlan};
 use crate::platform::{ExecutionOperator, Platform};
+use crate::plugin::{PreparedState, Purpose};
 
 /// The number of a channel in an execution plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -77,6 +79,8 @@ pub struct ExecutionPlan {
     pub(crate) channels: Vec<ChannelSlot>,
     pub(crate) stages: Vec<Stage>,
     pub(crate) estimates: Vec<Estimate>,
+    pub(crate) prepared: HashMap<NodeId, PreparedState>,
+    pub(crate) purpose: Purpose,
 }
 
 impl ExecutionPlan {
@@ -159,6 +163,8 @@ impl ExecutionPlan {
             channels,
             stages,
             estimates,
+            prepared: HashMap::new(),
+            purpose: Purpose::Explain,
         })
     }
 
@@ -185,6 +191,24 @@ impl ExecutionPlan {
     /// The cardinality estimate of every node (indexed like `plan().nodes()`).
     pub fn estimates(&self) -> &[Estimate] {
         &self.estimates
+    }
+
+    /// Why the plan was prepared: an [`Purpose::Explain`] plan can be shown
+    /// but not run (its sources were looked at, not taken).
+    pub fn purpose(&self) -> Purpose {
+        self.purpose
+    }
+
+    /// Attaches what the job's preparers made (see
+    /// [`crate::plugin::JobPreparer`]) and why.
+    pub fn with_prepared(
+        mut self,
+        prepared: HashMap<NodeId, PreparedState>,
+        purpose: Purpose,
+    ) -> Self {
+        self.prepared = prepared;
+        self.purpose = purpose;
+        self
     }
 
     /// Sets the estimates the plan was chosen with.

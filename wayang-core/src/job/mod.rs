@@ -11,6 +11,8 @@ pub use probe::{fail_record, panic_message, Instrumented, JobState, OperatorLabe
 pub use report::{JobReport, OperatorReport, StageReport};
 pub use task::{Commit, CommitPhase, TaskContext};
 
+use task::PendingCommit;
+
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -68,6 +70,7 @@ pub(crate) fn run(
                                 .node(*node)
                                 .and_then(|n| n.operator.output_type()),
                             commits: &commits,
+                            prepared: plan.prepared.get(node),
                             executor_state: state,
                         };
                         tracing::debug!(operator = operator.name(), node = %probe.label(), "executing");
@@ -145,19 +148,59 @@ pub(crate) fn run(
     if let Some(error) = job.take_error() {
         return Err(error);
     }
-    let mut commits = std::mem::take(&mut *commits.lock().unwrap_or_else(PoisonError::into_inner));
-    // Stable: within a phase, commits run in registration order.
-    commits.sort_by_key(|(phase, _, _)| *phase);
-    for (phase, label, commit) in commits {
-        tracing::debug!(operator = %label, ?phase, "committing");
-        commit()?;
-    }
+    let commits = std::mem::take(&mut *commits.lock().unwrap_or_else(PoisonError::into_inner));
+    commit_all(commits)?;
     Ok(JobReport::new(
         plan,
         &probes,
         stage_reports,
         started.elapsed(),
     ))
+}
+
+/// The job's two-phase commit: prepare every commit (in phase order), and
+/// only if all prepared, commit them one after the other. A failure while
+/// preparing aborts all: nothing is visible. A failure while committing
+/// aborts the rest; if earlier commits had already made their effects
+/// visible, the error says which ([`Error::PartialCommit`]).
+fn commit_all(mut commits: Vec<PendingCommit>) -> Result<()> {
+    // Stable: within a phase, commits keep their registration order.
+    commits.sort_by_key(|pending| pending.phase);
+    for index in 0..commits.len() {
+        let pending = &mut commits[index];
+        tracing::debug!(operator = %pending.label, phase = ?pending.phase, "preparing the commit");
+        if let Err(error) = pending.commit.prepare() {
+            for pending in commits {
+                pending.commit.abort();
+            }
+            return Err(error);
+        }
+    }
+    let mut committed = Vec::new();
+    let mut commits = commits.into_iter();
+    while let Some(pending) = commits.next() {
+        tracing::debug!(operator = %pending.label, phase = ?pending.phase, "committing");
+        if let Err(cause) = pending.commit.commit() {
+            let not_committed: Vec<String> = commits
+                .map(|rest| {
+                    let label = rest.label.to_string();
+                    rest.commit.abort();
+                    label
+                })
+                .collect();
+            if committed.is_empty() {
+                return Err(cause);
+            }
+            return Err(Error::PartialCommit {
+                failed: pending.label.to_string(),
+                committed,
+                not_committed,
+                cause: Box::new(cause),
+            });
+        }
+        committed.push(pending.label.to_string());
+    }
+    Ok(())
 }
 
 /// The channels of a running job: each is taken by its last reader and

@@ -5,8 +5,14 @@
 //! wrapping one function call; instead each operator's output stream is
 //! wrapped in an [`Instrumented`] iterator that counts records, notes when the
 //! operator first ran and when it finished, turns a panic in user code into a
-//! job failure attributed to that operator, and stops early once the job has
-//! failed elsewhere (so parallel tasks do not run on for nothing).
+//! job failure attributed to that operator, and stops once the job has failed
+//! anywhere.
+//!
+//! That last rule is what keeps a failed job from publishing wrong results:
+//! a failed stream ends, and an aggregation downstream of it cannot tell a
+//! cut-off input from a finished one. So a record is handed downstream only
+//! if the job has not failed by the time it was computed: whatever an
+//! operator derives from a cut-off input is dropped before any sink sees it.
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -228,10 +234,6 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// How many records pass between checks of whether the job has failed
-/// elsewhere: often enough to stop promptly, rarely enough to cost nothing.
-const CANCEL_CHECK_INTERVAL: u64 = 1024;
-
 /// An operator's output stream, measured and guarded (see the module docs).
 pub struct Instrumented<T> {
     inner: Box<dyn Iterator<Item = T> + Send>,
@@ -274,17 +276,15 @@ impl<T> Iterator for Instrumented<T> {
             self.started = true;
             self.probe.mark_started();
         }
-        if self.pending % CANCEL_CHECK_INTERVAL == 0 && self.probe.job.has_failed() {
-            self.finish();
-            return None;
-        }
         let inner = &mut self.inner;
         match self.probe.guard(|| inner.next()) {
-            Some(Some(record)) => {
+            // Checked after the record was computed: if the job failed
+            // meanwhile, the record may derive from a cut-off input.
+            Some(Some(record)) if !self.probe.job.has_failed() => {
                 self.pending += 1;
                 Some(record)
             }
-            Some(None) | None => {
+            Some(_) | None => {
                 self.finish();
                 None
             }
@@ -365,6 +365,26 @@ mod tests {
         probe.job().fail(Error::internal("elsewhere"));
         let out: Vec<u32> = Instrumented::new(Box::new(0..10u32), probe.clone()).collect();
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn nothing_computed_after_a_failure_is_handed_on() {
+        // An aggregation over a stream that fails half-way: its result is
+        // computed from a cut-off input and must not reach anyone.
+        let probe = probe();
+        let job = probe.job().clone();
+        let source = Instrumented::new(
+            Box::new((0..10u32).inspect(move |x| {
+                if *x == 5 {
+                    job.fail(Error::internal("source broke"));
+                }
+            })),
+            probe.clone(),
+        );
+        let sum = std::iter::once_with(move || source.sum::<u32>());
+        let out: Vec<u32> = Instrumented::new(Box::new(sum), probe.clone()).collect();
+        assert!(out.is_empty(), "a partial sum escaped: {out:?}");
+        assert!(probe.job().has_failed());
     }
 
     #[test]

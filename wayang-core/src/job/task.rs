@@ -7,20 +7,55 @@ use super::probe::{OperatorLabel, OperatorProbe};
 use crate::config::Configuration;
 use crate::data::{AnyIter, DataType};
 use crate::error::{Error, Result};
+use crate::plugin::PreparedState;
 
-/// A step that makes a sink's effect visible, run only after the whole job
-/// succeeded (deliver collected records, rename a written file, commit offsets).
-pub type Commit = Box<dyn FnOnce() -> Result<()> + Send>;
+/// The final step of a sink (make its output visible) or a source
+/// (acknowledge what it read), run only once every operator of the job has
+/// succeeded, in two phases across the whole job: every commit is prepared,
+/// and only if all prepared does any of them commit.
+///
+/// A closure `FnOnce() -> Result<()>` is a commit with nothing to prepare.
+pub trait Commit: Send {
+    /// Readies the effect without making it visible (flush deliveries, sync
+    /// a file, write a transaction's last records). If any commit of the job
+    /// fails to prepare, all are aborted and nothing becomes visible.
+    fn prepare(&mut self) -> Result<()> {
+        Ok(())
+    }
 
-/// When a commit runs: every delivery before any acknowledgement, so a
-/// source never acknowledges input (commits Kafka offsets) whose output a
-/// failed delivery lost.
+    /// Makes the effect visible. It should rarely fail once prepared.
+    fn commit(self: Box<Self>) -> Result<()>;
+
+    /// Gives the effect up (also what dropping an uncommitted one must do).
+    fn abort(self: Box<Self>) {}
+}
+
+impl<F: FnOnce() -> Result<()> + Send> Commit for F {
+    fn commit(self: Box<Self>) -> Result<()> {
+        (*self)()
+    }
+}
+
+/// When a commit runs. Phases run in this order, and within a phase commits
+/// run in registration order: so a failure at the first, riskiest step
+/// (a remote transaction) leaves nothing visible, and a source never
+/// acknowledges input whose output was not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CommitPhase {
-    /// Sinks make their output visible.
+    /// Effects on remote systems that can still be rolled back until they
+    /// commit (Kafka transactions): committed first.
+    Publish,
+    /// Local effects (rename a finished file, hand collected records over).
     Deliver,
-    /// Sources acknowledge what they read.
+    /// Sources acknowledge what they read (committing Kafka offsets).
     Acknowledge,
+}
+
+/// A registered commit and whose it is.
+pub(crate) struct PendingCommit {
+    pub(crate) phase: CommitPhase,
+    pub(crate) label: OperatorLabel,
+    pub(crate) commit: Box<dyn Commit>,
 }
 
 /// The context of one operator's execution. It is `Sync`, so partitioned
@@ -29,7 +64,8 @@ pub struct TaskContext<'a> {
     pub(crate) probe: Arc<OperatorProbe>,
     pub(crate) config: &'a Configuration,
     pub(crate) output_type: Option<DataType>,
-    pub(crate) commits: &'a Mutex<Vec<(CommitPhase, OperatorLabel, Commit)>>,
+    pub(crate) commits: &'a Mutex<Vec<PendingCommit>>,
+    pub(crate) prepared: Option<&'a PreparedState>,
     pub(crate) executor_state: &'a (dyn Any + Send + Sync),
 }
 
@@ -72,23 +108,37 @@ impl<'a> TaskContext<'a> {
         self.probe.fail_with(reason);
     }
 
-    /// Registers a sink's final step, run once every operator of the job has
-    /// succeeded (in the [`CommitPhase::Deliver`] phase).
-    pub fn on_success(&self, commit: Commit) {
+    /// Registers a sink's final local step (rename a file, hand records
+    /// over), run once every operator of the job has succeeded (in the
+    /// [`CommitPhase::Deliver`] phase).
+    pub fn on_success(&self, commit: Box<dyn Commit>) {
         self.on_success_in(CommitPhase::Deliver, commit);
     }
 
     /// Registers a source's acknowledgement (committing offsets, say), run
     /// after every sink delivered.
-    pub fn after_delivery(&self, commit: Commit) {
+    pub fn after_delivery(&self, commit: Box<dyn Commit>) {
         self.on_success_in(CommitPhase::Acknowledge, commit);
     }
 
-    fn on_success_in(&self, phase: CommitPhase, commit: Commit) {
+    /// Registers a commit in `phase`.
+    pub fn on_success_in(&self, phase: CommitPhase, commit: Box<dyn Commit>) {
         self.commits
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push((phase, self.label().clone(), commit));
+            .push(PendingCommit {
+                phase,
+                label: self.label().clone(),
+                commit,
+            });
+    }
+
+    /// What was prepared for this operator before the job started (a Kafka
+    /// source's resolved offset ranges, see [`crate::plugin::JobPreparer`]),
+    /// if it is an `S`.
+    pub fn prepared<S: Send + Sync + 'static>(&self) -> Option<Arc<S>> {
+        self.prepared
+            .and_then(|state| state.clone().downcast::<S>().ok())
     }
 
     /// The executor state of this operator's platform, which must be an `S`.

@@ -10,17 +10,106 @@ use crate::error::{Error, Result};
 /// What secrets are shown as.
 pub const REDACTED: &str = "[redacted]";
 
-/// Whether a property holds a secret that must never be shown: passwords,
-/// secrets, OAuth bearer settings, private keys and JAAS configurations.
+/// Properties known to hold no secret, whose values may be shown. Redaction
+/// fails closed: every other key (an unknown one, a mistyped `sasl.pasword`,
+/// anything under `sasl.oauthbearer.`) is treated as a secret.
+const SHOWN_KEYS: &[&str] = &[
+    "acks",
+    "allow.auto.create.topics",
+    "api.version.fallback.ms",
+    "api.version.request",
+    "auto.commit.interval.ms",
+    "auto.offset.reset",
+    "basic.auth.credentials.source",
+    "batch.num.messages",
+    "batch.size",
+    "bootstrap.servers",
+    "broker.address.family",
+    "broker.version.fallback",
+    "check.crcs",
+    "client.id",
+    "client.rack",
+    "client.software.name",
+    "client.software.version",
+    "compression.codec",
+    "compression.level",
+    "compression.type",
+    "connections.max.idle.ms",
+    "debug",
+    "delivery.timeout.ms",
+    "enable.auto.commit",
+    "enable.auto.offset.store",
+    "enable.gapless.guarantee",
+    "enable.idempotence",
+    "enable.partition.eof",
+    "enable.ssl.certificate.verification",
+    "fetch.error.backoff.ms",
+    "fetch.max.bytes",
+    "fetch.message.max.bytes",
+    "fetch.min.bytes",
+    "fetch.wait.max.ms",
+    "group.id",
+    "group.instance.id",
+    "heartbeat.interval.ms",
+    "isolation.level",
+    "linger.ms",
+    "log.connection.close",
+    "log_level",
+    "max.in.flight",
+    "max.in.flight.requests.per.connection",
+    "max.partition.fetch.bytes",
+    "max.poll.interval.ms",
+    "message.max.bytes",
+    "message.send.max.retries",
+    "message.timeout.ms",
+    "metadata.broker.list",
+    "metadata.max.age.ms",
+    "partition.assignment.strategy",
+    "partitioner",
+    "queue.buffering.max.kbytes",
+    "queue.buffering.max.messages",
+    "queue.buffering.max.ms",
+    "queued.max.messages.kbytes",
+    "queued.min.messages",
+    "receive.message.max.bytes",
+    "reconnect.backoff.max.ms",
+    "reconnect.backoff.ms",
+    "request.required.acks",
+    "request.timeout.ms",
+    "retries",
+    "retry.backoff.max.ms",
+    "retry.backoff.ms",
+    "sasl.kerberos.service.name",
+    "sasl.mechanism",
+    "sasl.mechanisms",
+    "sasl.username",
+    "schema.registry.url",
+    "security.protocol",
+    "session.timeout.ms",
+    "socket.connection.setup.timeout.ms",
+    "socket.keepalive.enable",
+    "socket.timeout.ms",
+    "ssl.ca.location",
+    "ssl.certificate.location",
+    "ssl.endpoint.identification.algorithm",
+    "ssl.key.location",
+    "statistics.interval.ms",
+    "sticky.partitioning.linger.ms",
+    "topic.metadata.refresh.interval.ms",
+    "transaction.timeout.ms",
+    "transactional.id",
+];
+
+/// Whether a property's value may be shown: only keys known to hold no
+/// secret (see [`is_secret_key`]).
+pub fn is_shown_key(key: &str) -> bool {
+    SHOWN_KEYS.binary_search(&key).is_ok()
+}
+
+/// Whether a property's value must never be shown: every key not known to
+/// be harmless, so that unknown and mistyped keys are redacted too.
 pub fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    key.contains("password")
-        || key.contains("secret")
-        || key.starts_with("sasl.oauthbearer.")
-        || key == "sasl.jaas.config"
-        || key == "ssl.key.pem"
-        || key == "basic.auth.user.info"
-        || key.ends_with(".user.info")
+    !is_shown_key(key)
 }
 
 /// One client property and where it was set.
@@ -104,10 +193,10 @@ impl KafkaCluster {
     /// out), substituting `${VAR}` in values from the environment.
     pub fn from_properties_file(alias: impl Into<String>, path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|error| Error::ConfigurationFile {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::File {
+            action: "cannot read the cluster properties file",
             path: path.to_path_buf(),
-            line: 0,
-            reason: format!("cannot read the cluster properties file: {error}"),
+            source,
         })?;
         Self::from_properties_text(alias, &text, path, &|name| std::env::var(name).ok())
     }
@@ -248,9 +337,13 @@ fn substitute(
             None => (expression, None),
         };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!(
-                "`${{{name}}}` is not a valid environment variable name"
-            ));
+            // The text between the braces is not quoted: it may be a
+            // secret pasted where a variable name belongs.
+            return Err(
+                "a `${...}` reference does not hold a valid environment variable name \
+                 (letters, digits and _ only)"
+                    .to_string(),
+            );
         }
         match (env(name), default) {
             (Some(found), _) => out.push_str(&found),
@@ -391,26 +484,40 @@ client.id=${CLIENT_ID:-wayang}
         assert!(substitute("${unclosed", &env)
             .unwrap_err()
             .contains("closing"));
-        assert!(substitute("${bad name}", &env)
-            .unwrap_err()
-            .contains("not a valid"));
+        let error = substitute("${hunter2 pass}", &env).unwrap_err();
+        assert!(error.contains("valid environment variable name"), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
     }
 
     #[test]
-    fn secret_keys() {
+    fn redaction_fails_closed() {
         for key in [
             "sasl.password",
             "ssl.key.password",
             "sasl.oauthbearer.client.secret",
             "sasl.oauthbearer.config",
+            "sasl.oauthbearer.method",
             "my.SECRET.thing",
             "sasl.jaas.config",
+            // Mistyped and unknown keys are secrets until known otherwise.
+            "sasl.pasword",
+            "sasl.passw0rd",
+            "Bootstrap.Servers",
+            "x",
         ] {
             assert!(is_secret_key(key), "{key}");
         }
         for key in ["bootstrap.servers", "sasl.username", "security.protocol"] {
             assert!(!is_secret_key(key), "{key}");
         }
+        let sorted = SHOWN_KEYS.windows(2).all(|pair| pair[0] < pair[1]);
+        assert!(sorted, "SHOWN_KEYS must stay sorted for binary_search");
+        let typo = KafkaCluster::new("emea")
+            .with("bootstrap.servers", "b:9092")
+            .with("sasl.pasword", "hunter2-typo");
+        let shown = format!("{typo:?} {typo} {:?}", typo.redacted());
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("b:9092"), "{shown}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::data::{AnyIter, Data, DataType};
 use crate::error::Result;
 use crate::formats::Format;
-use crate::kafka::{KafkaCluster, OutgoingRecord};
+use crate::kafka::{ExactlyOnce, KafkaCluster, OutgoingRecord};
 
 /// Turns typed records into records to produce, erased.
 pub trait RecordEncoder: Send + Sync {
@@ -35,6 +35,13 @@ pub struct KafkaTopicSink {
     /// A transactional id: all records of the job become visible to
     /// `read_committed` readers together, only if the job succeeds.
     pub transactional_id: Option<String>,
+    /// The exactly-once job whose output this is (its transaction also
+    /// commits the positions of the job's sources).
+    pub exactly_once: Option<ExactlyOnce>,
+    /// Whether the topic is a table the job replaces: every record is keyed
+    /// (one record per key), and keys of the topic's current table that the
+    /// job did not write get a tombstone.
+    pub table: bool,
     /// The input record type.
     pub input_type: DataType,
 }

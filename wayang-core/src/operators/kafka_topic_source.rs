@@ -6,7 +6,8 @@ use std::sync::Arc;
 use crate::data::{AnyIter, Data, DataType};
 use crate::formats::Format;
 use crate::kafka::{
-    BadRecordPolicy, KafkaCluster, KafkaRecord, RecordView, StartOffsets, StopOffsets,
+    BadRecordPolicy, ChangelogEntry, ExactlyOnce, KafkaCluster, KafkaRecord, RecordView,
+    StartOffsets, StopOffsets,
 };
 
 /// Raw records being read, offered one at a time to a decoder. Implemented
@@ -48,6 +49,14 @@ pub struct KafkaTopicSource {
     pub group: Option<String>,
     /// What to do with records that do not decode.
     pub on_bad_record: BadRecordPolicy,
+    /// Whether the topics are read as tables (changelogs): always from the
+    /// earliest offset, every record keyed, tombstones kept for the
+    /// decoder ([`ChangelogDecoder`]).
+    pub table: bool,
+    /// The exactly-once job this source belongs to: it resumes from the
+    /// positions the job last committed, and the positions it reaches are
+    /// committed with the job's output.
+    pub exactly_once: Option<ExactlyOnce>,
     /// The typed decoder.
     pub decoder: Arc<dyn RecordDecoder>,
     /// The output record type.
@@ -117,6 +126,82 @@ impl<F: Format> RecordDecoder for RecordWithMetadataDecoder<F> {
             _type: PhantomData,
         })
     }
+}
+
+/// Decodes a changelog: every record keyed, a record without a value is a
+/// tombstone ([`ChangelogEntry::row`] `None`); the rows are the values
+/// decoded with `F`, or (with `META`) [`KafkaRecord`]s.
+pub struct ChangelogDecoder<F, const META: bool>(PhantomData<fn() -> F>);
+
+impl<F, const META: bool> Default for ChangelogDecoder<F, META> {
+    fn default() -> Self {
+        ChangelogDecoder(PhantomData)
+    }
+}
+
+impl<F: Format> RecordDecoder for ChangelogDecoder<F, false> {
+    fn format(&self) -> &'static str {
+        F::NAME
+    }
+
+    fn needs_headers(&self) -> bool {
+        false
+    }
+
+    fn decode(&self, records: Box<dyn RawRecords>) -> AnyIter {
+        AnyIter::new(Decoded {
+            records,
+            decode: |view: &RecordView<'_>| changelog_entry(view, |payload| F::decode(payload)),
+            _type: PhantomData,
+        })
+    }
+}
+
+impl<F: Format> RecordDecoder for ChangelogDecoder<F, true> {
+    fn format(&self) -> &'static str {
+        F::NAME
+    }
+
+    fn needs_headers(&self) -> bool {
+        true
+    }
+
+    fn decode(&self, records: Box<dyn RawRecords>) -> AnyIter {
+        AnyIter::new(Decoded {
+            records,
+            decode: |view: &RecordView<'_>| {
+                changelog_entry(view, |payload| {
+                    Ok(KafkaRecord {
+                        topic: view.topic.to_string(),
+                        partition: view.partition,
+                        offset: view.offset,
+                        timestamp: view.timestamp,
+                        key: view.key.map(<[u8]>::to_vec),
+                        headers: view.headers.to_vec(),
+                        value: F::decode(payload)?,
+                    })
+                })
+            },
+            _type: PhantomData,
+        })
+    }
+}
+
+fn changelog_entry<R>(
+    view: &RecordView<'_>,
+    row: impl FnOnce(&[u8]) -> Result<R, String>,
+) -> Result<ChangelogEntry<R>, String> {
+    let key = view
+        .key
+        .ok_or_else(|| "the record has no key, and a table needs every record keyed".to_string())?;
+    Ok(ChangelogEntry {
+        topic: view.topic.to_string(),
+        key: key.to_vec(),
+        partition: view.partition,
+        offset: view.offset,
+        row: view.payload.map(row).transpose()?,
+        also_in: None,
+    })
 }
 
 fn payload<'a>(view: &RecordView<'a>) -> Result<&'a [u8], String> {
@@ -223,6 +308,57 @@ mod tests {
         assert_eq!(rejects.len(), 2);
         assert_eq!(rejects[0].0, 1);
         assert!(rejects[1].1.contains("tombstone"));
+    }
+
+    #[test]
+    fn changelogs_keep_tombstones_and_reject_keyless_records() {
+        type Raw = (Option<&'static [u8]>, Option<&'static [u8]>);
+        struct Keyed(Vec<Raw>, usize);
+        impl RawRecords for Keyed {
+            fn next_record(
+                &mut self,
+                decode: &mut dyn FnMut(&RecordView<'_>) -> Result<(), String>,
+            ) -> bool {
+                let Some((key, payload)) = self.0.get(self.1).copied() else {
+                    return false;
+                };
+                let view = RecordView {
+                    topic: "t",
+                    partition: 1,
+                    offset: self.1 as i64,
+                    timestamp: None,
+                    key,
+                    payload,
+                    headers: &[],
+                };
+                self.1 += 1;
+                // Rejected records are skipped here (a Skip policy).
+                let _ = decode(&view);
+                true
+            }
+        }
+        let records = Keyed(
+            vec![
+                (Some(b"a"), Some(b"1")),
+                (None, Some(b"2")),
+                (Some(b"a"), None),
+                (Some(b"b"), Some(b"x")),
+            ],
+            0,
+        );
+        let out: Vec<ChangelogEntry<u32>> = ChangelogDecoder::<Json<u32>, false>::default()
+            .decode(Box::new(records))
+            .downcast()
+            .unwrap()
+            .collect();
+        assert_eq!(
+            out.len(),
+            2,
+            "the keyless and the undecodable record are rejected"
+        );
+        assert_eq!((out[0].row, out[0].offset), (Some(1), 0));
+        assert_eq!((out[1].row, out[1].offset, out[1].partition), (None, 2, 1));
+        assert_eq!(out[1].key, b"a");
     }
 
     #[test]

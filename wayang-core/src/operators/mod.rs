@@ -41,7 +41,8 @@ pub use kafka_topic_sink::{
     RecordFunctions, TimestampFn,
 };
 pub use kafka_topic_source::{
-    KafkaTopicSource, RawRecords, RecordDecoder, RecordWithMetadataDecoder, ValueDecoder,
+    ChangelogDecoder, KafkaTopicSource, RawRecords, RecordDecoder, RecordWithMetadataDecoder,
+    ValueDecoder,
 };
 pub use keyed::{key_hash, TwoSidedKeys};
 pub use kind::OperatorKind;
@@ -51,7 +52,7 @@ pub use local_callback_sink::{
 pub use reduce_by::{ReduceBy, ReduceByFns, ReduceByKernel};
 pub use sample::{Sample, SplitMix64};
 pub use sort::{Sort, SortFns, SortKernel};
-pub use text_file_sink::{LineFormatKernel, LineFormatter, TextFileSink};
+pub use text_file_sink::{FileCommit, LineFormatKernel, LineFormatter, TextFileSink};
 pub use text_file_source::TextFileSource;
 pub use transform::{FilterFn, FlatMapFn, MapFn, MapPartitionsFn, StreamTransform, Transform};
 pub use union::Union;

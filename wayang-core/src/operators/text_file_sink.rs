@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::data::{AnyIter, Data, DataType};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::job::Commit;
 
 /// Formats records as text lines, erased.
 pub trait LineFormatKernel: Send + Sync {
@@ -55,6 +56,60 @@ impl<T: Data, F: Fn(&T) -> String + Send + Sync + 'static> LineFormatKernel
             written += 1;
         }
         Ok(Ok(written))
+    }
+}
+
+/// The commit of a text file sink: the lines were written to a temporary
+/// file next to the target; preparing syncs it to disk, committing renames
+/// it over the target (atomically), aborting or dropping deletes it. A
+/// failed job so leaves any old file untouched and no partial file behind.
+pub struct FileCommit {
+    temporary: tempfile::NamedTempFile,
+    target: PathBuf,
+    operator: String,
+}
+
+impl FileCommit {
+    /// The commit of `temporary` to `target`, for the sink `operator`.
+    pub fn new(temporary: tempfile::NamedTempFile, target: PathBuf, operator: String) -> Self {
+        FileCommit {
+            temporary,
+            target,
+            operator,
+        }
+    }
+
+    fn error(&self, action: &'static str, source: io::Error) -> Error {
+        Error::Io {
+            operator: self.operator.clone(),
+            action,
+            path: self.target.clone(),
+            source,
+        }
+    }
+}
+
+impl Commit for FileCommit {
+    fn prepare(&mut self) -> Result<()> {
+        self.temporary
+            .as_file()
+            .sync_all()
+            .map_err(|e| self.error("cannot flush", e))
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        let FileCommit {
+            temporary,
+            target,
+            operator,
+        } = *self;
+        temporary.persist(&target).map_err(|e| Error::Io {
+            operator,
+            action: "cannot move the finished file to",
+            path: target.clone(),
+            source: e.error,
+        })?;
+        Ok(())
     }
 }
 

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use wayang_core::config::Configuration;
-use wayang_core::plan::OperatorNode;
-use wayang_core::{Estimate, Executor, Mapping, Platform, Plugin, Result};
+use wayang_core::plugin::JobPreparer;
+use wayang_core::{Executor, Mapping, Platform, Plugin, Result};
 
 use crate::executor::JavaExecutor;
 
@@ -47,12 +47,8 @@ impl Plugin for JavaPlugin {
         ]
     }
 
-    fn estimate_source(
-        &self,
-        node: &OperatorNode,
-        config: &Configuration,
-    ) -> Result<Option<Estimate>> {
-        wayang_kafka::estimate_source(node, config)
+    fn preparers(&self) -> Vec<Arc<dyn JobPreparer>> {
+        vec![wayang_kafka::preparer()]
     }
 
     fn create_executor(&self, _config: &Configuration) -> Result<Box<dyn Executor>> {

@@ -33,10 +33,9 @@ pub(crate) fn sink(
     };
     let [input] = streams(inputs)?;
     let write = SinkWrite::open(sink, ctx)?;
-    let encoded = ctx.probe().guard(|| {
-        sink.encoder
-            .encode(input, &mut |record| write.writer().send(record))
-    });
+    let encoded = ctx
+        .probe()
+        .guard(|| sink.encoder.encode(input, &mut |record| write.send(record)));
     // `None`: a user function panicked; the failure is recorded and the
     // writer's transaction (if any) is aborted when it is dropped.
     if let Some(encoded) = encoded {

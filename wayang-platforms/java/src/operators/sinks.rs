@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use wayang_core::operators::Callback;
+use wayang_core::operators::{Callback, FileCommit};
 use wayang_core::{Channel, Error, Operator, Result, TaskContext};
 
 use super::{mismatch, streams};
@@ -87,16 +87,10 @@ pub(crate) fn text_file(
     };
     ctx.probe().add_records(written);
     ctx.probe().mark_finished();
-    let target = sink.path.clone();
-    ctx.on_success(Box::new(move || {
-        temporary
-            .as_file()
-            .sync_all()
-            .map_err(|e| io_error("cannot flush", e))?;
-        temporary
-            .persist(&target)
-            .map_err(|e| io_error("cannot move the finished file to", e.error))?;
-        Ok(())
-    }));
+    ctx.on_success(Box::new(FileCommit::new(
+        temporary,
+        sink.path.clone(),
+        ctx.label().to_string(),
+    )));
     Ok(None)
 }

@@ -78,10 +78,7 @@ pub(crate) fn sink(
     let write = SinkWrite::open(sink, ctx)?;
     let outcomes = parts
         .into_par_iter()
-        .map(|part| {
-            sink.encoder
-                .encode(part, &mut |record| write.writer().send(record))
-        })
+        .map(|part| sink.encoder.encode(part, &mut |record| write.send(record)))
         .collect::<Result<Vec<_>>>()?;
     write.finish(outcomes)?;
     Ok(None)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use tempfile::NamedTempFile;
-use wayang_core::operators::Callback;
+use wayang_core::operators::{Callback, FileCommit};
 use wayang_core::{Channel, Error, Operator, Result, TaskContext};
 
 use super::{inputs, mismatch};
@@ -104,22 +104,10 @@ pub(crate) fn text_file(
     }
     ctx.probe().add_records(records);
     ctx.probe().mark_finished();
-    let (target, operator) = (sink.path.clone(), ctx.label().to_string());
-    ctx.on_success(Box::new(move || {
-        let failed = |action, source| Error::Io {
-            operator: operator.clone(),
-            action,
-            path: target.clone(),
-            source,
-        };
-        joined
-            .as_file()
-            .sync_all()
-            .map_err(|e| failed("cannot flush", e))?;
-        joined
-            .persist(&target)
-            .map_err(|e| failed("cannot move the finished file to", e.error))?;
-        Ok(())
-    }));
+    ctx.on_success(Box::new(FileCommit::new(
+        joined,
+        sink.path.clone(),
+        ctx.label().to_string(),
+    )));
     Ok(None)
 }
