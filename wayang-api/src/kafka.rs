@@ -19,6 +19,7 @@ use wayang_core::{Data, DataType};
 
 pub use wayang_core::kafka::{
     BadRecordPolicy, ExactlyOnce, KafkaCluster, KafkaRecord, StartOffsets, StopOffsets,
+    DEFAULT_POSITIONS_TOPIC,
 };
 
 use crate::{DataQuanta, PlanBuilder};

@@ -131,10 +131,12 @@ impl Error {
         Error::Plan(message.into())
     }
 
-    /// The connector error inside an [`Error::External`], if it is an `E`.
+    /// The connector error inside an [`Error::External`] (also behind an
+    /// [`Error::PartialCommit`]), if it is an `E`.
     pub fn cause_as<E: std::error::Error + 'static>(&self) -> Option<&E> {
         match self {
             Error::External { cause, .. } => cause.downcast_ref::<E>(),
+            Error::PartialCommit { cause, .. } => cause.cause_as::<E>(),
             _ => None,
         }
     }

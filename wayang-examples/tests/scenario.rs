@@ -122,7 +122,7 @@ fn an_undecodable_contribution_follows_the_sources_policy() {
     emea.produce(
         "contributions",
         [
-            (Some("2025-01|books"), r#"{"partner":"emea","month":"2025-01","category":"books","sum_cents":1000,"customers":4}"#),
+            (Some("emea|2025-01|books"), r#"{"partner":"emea","month":"2025-01","category":"books","sum_cents":1000,"customers":4}"#),
             (Some("garbage"), "not json"),
         ],
     )
@@ -133,7 +133,7 @@ fn an_undecodable_contribution_follows_the_sources_policy() {
         sources: vec![(emea.cluster(), "contributions".into())],
         sink: shared.cluster(),
         sink_topic: "global-averages".into(),
-        group: None,
+        exactly_once: None,
         on_bad_record: policy,
     };
     let plan = PlanBuilder::new();

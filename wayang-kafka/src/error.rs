@@ -26,6 +26,9 @@ impl ErrorCode {
         ErrorCode(RDKafkaErrorCode::UnknownTopicOrPartition);
     /// The requested offset is outside the partition's retained records.
     pub const OFFSET_OUT_OF_RANGE: ErrorCode = ErrorCode(RDKafkaErrorCode::OffsetOutOfRange);
+    /// librdkafka found no valid offset to start from (its answer to an
+    /// offset out of range when `auto.offset.reset=error`).
+    pub const AUTO_OFFSET_RESET: ErrorCode = ErrorCode(RDKafkaErrorCode::AutoOffsetReset);
     /// Authentication failed (SASL, TLS), as librdkafka reports it.
     pub const AUTHENTICATION: ErrorCode = ErrorCode(RDKafkaErrorCode::Authentication);
     /// The broker rejected the SASL credentials.

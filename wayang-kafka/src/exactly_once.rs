@@ -370,6 +370,15 @@ impl Session {
     pub(crate) fn prepare(&self, writer: &TopicWriter) -> Result<(), KafkaError> {
         self.crash_check(CrashPoint::BeforePositions)?;
         let record = self.record(writer);
+        let unchanged = self
+            .last
+            .as_ref()
+            .is_some_and(|last| last.record.sources == record.sources);
+        if record.outputs.is_empty() && unchanged {
+            // Nothing read, nothing written: the transaction commits empty
+            // and the stored positions stay as they are.
+            return self.crash_check(CrashPoint::BeforeCommit);
+        }
         let offset = write_record(&self.spec, writer, &record)?;
         let same_cluster: Vec<(String, i32, i64)> = self
             .sources

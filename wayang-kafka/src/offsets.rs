@@ -141,27 +141,43 @@ pub(crate) fn watermarks(
         settings,
     )?;
     let high = list_offsets(consumer, cluster, topic, partitions, Offset::End, settings)?;
+    check_watermarks(partitions, &low, &high).map_err(|(partition, reason)| {
+        partition_error(
+            cluster,
+            topic,
+            partition,
+            "reading its watermarks",
+            reason,
+            None,
+        )
+    })
+}
+
+/// Pairs the answers of the two watermark requests per partition: a
+/// partition missing from either, or a low watermark above the high one,
+/// is an error naming the partition.
+pub(crate) fn check_watermarks(
+    partitions: &[i32],
+    low: &BTreeMap<i32, Option<i64>>,
+    high: &BTreeMap<i32, Option<i64>>,
+) -> Result<BTreeMap<i32, Watermarks>, (i32, String)> {
     partitions
         .iter()
         .map(|&partition| {
-            let bad = |reason: String| {
-                partition_error(
-                    cluster,
-                    topic,
-                    partition,
-                    "reading its watermarks",
-                    reason,
-                    None,
-                )
-            };
             let (Some(&Some(low)), Some(&Some(high))) = (low.get(&partition), high.get(&partition))
             else {
-                return Err(bad("the broker did not answer for this partition".into()));
+                return Err((
+                    partition,
+                    "the broker did not answer for this partition".into(),
+                ));
             };
             if low > high {
-                return Err(bad(format!(
-                    "the broker answered a low watermark {low} above the high watermark {high}"
-                )));
+                return Err((
+                    partition,
+                    format!(
+                        "the broker answered a low watermark {low} above the high watermark {high}"
+                    ),
+                ));
             }
             Ok((partition, Watermarks { low, high }))
         })
@@ -624,6 +640,39 @@ mod tests {
         );
         let error = plan(committed, StopOffsets::HighWatermark, at(Some(2))).unwrap_err();
         assert!(error.contains("committed offset 2 is below"), "{error}");
+    }
+
+    #[test]
+    fn broker_answers_that_make_no_sense_are_located_errors() {
+        let answers = |pairs: &[(i32, i64)]| -> BTreeMap<i32, Option<i64>> {
+            pairs.iter().map(|(p, o)| (*p, Some(*o))).collect()
+        };
+        let marks = check_watermarks(
+            &[0, 1],
+            &answers(&[(0, 0), (1, 5)]),
+            &answers(&[(0, 9), (1, 5)]),
+        )
+        .unwrap();
+        assert_eq!(marks[&1], Watermarks { low: 5, high: 5 });
+        let (partition, reason) = check_watermarks(
+            &[0, 1],
+            &answers(&[(0, 0), (1, 7)]),
+            &answers(&[(0, 9), (1, 5)]),
+        )
+        .unwrap_err();
+        assert_eq!(partition, 1);
+        assert!(
+            reason.contains("low watermark 7 above the high watermark 5"),
+            "{reason}"
+        );
+        let (partition, reason) = check_watermarks(
+            &[0, 1, 2],
+            &answers(&[(0, 0), (1, 0)]),
+            &answers(&[(0, 9), (1, 5), (2, 3)]),
+        )
+        .unwrap_err();
+        assert_eq!(partition, 2);
+        assert!(reason.contains("did not answer"), "{reason}");
     }
 
     #[test]

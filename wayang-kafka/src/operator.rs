@@ -110,6 +110,9 @@ pub struct SinkWrite<'a> {
     session: Option<Arc<Session>>,
     table: Option<TableState>,
     crashed: AtomicBool,
+    /// What the writer had sent before this sink (an exactly-once job's
+    /// first commit record): not the sink's records.
+    sent_before: u64,
     ctx: &'a TaskContext<'a>,
 }
 
@@ -157,8 +160,10 @@ impl<'a> SinkWrite<'a> {
             None
         };
         ctx.probe().mark_started();
+        let sent_before = writer.sent();
         Ok(SinkWrite {
             sink,
+            sent_before,
             writer,
             session,
             table,
@@ -177,7 +182,7 @@ impl<'a> SinkWrite<'a> {
         if self.crashed.load(Ordering::Relaxed) {
             return Err("the job crashed (simulated)".into());
         }
-        if self.writer.sent() == 0 && self.crash_point(CrashPoint::BeforeWrite) {
+        if self.writer.sent() == self.sent_before && self.crash_point(CrashPoint::BeforeWrite) {
             self.crashed.store(true, Ordering::Relaxed);
             return Err(CrashPoint::BeforeWrite.name().into());
         }
@@ -218,7 +223,7 @@ impl<'a> SinkWrite<'a> {
         let fail = |e: KafkaError| e.in_operator(ctx.label());
         let first_error = outcomes.into_iter().find_map(std::result::Result::err);
         if self.crashed.load(Ordering::Relaxed)
-            || (self.writer.sent() == 0 && self.crash_point(CrashPoint::BeforeWrite))
+            || (self.writer.sent() == self.sent_before && self.crash_point(CrashPoint::BeforeWrite))
         {
             let point = CrashPoint::ALL.into_iter().find(|p| self.crash_point(*p));
             return Err(fail(self.crash(point)));
@@ -253,7 +258,7 @@ impl<'a> SinkWrite<'a> {
                 }
             }
         }
-        let delivered = self.writer.flush().map_err(fail)?;
+        let delivered = self.writer.flush().map_err(fail)? - self.sent_before;
         if self.crash_point(CrashPoint::AfterFlush) {
             return Err(fail(self.crash(Some(CrashPoint::AfterFlush))));
         }

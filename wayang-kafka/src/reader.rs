@@ -348,7 +348,11 @@ impl TopicRead {
         if code.is_some_and(ErrorCode::is_authentication) {
             return client::authentication(cluster, code, &error.to_string());
         }
-        if code == Some(ErrorCode::OFFSET_OUT_OF_RANGE) {
+        // With auto.offset.reset=error, librdkafka answers an offset out of
+        // range with its own AutoOffsetReset code.
+        if code == Some(ErrorCode::OFFSET_OUT_OF_RANGE)
+            || code == Some(ErrorCode::AUTO_OFFSET_RESET)
+        {
             let open: Vec<i32> = self
                 .partitions
                 .iter()
@@ -373,7 +377,7 @@ impl TopicRead {
                             "offset {next} is outside the partition's retained offsets {}..{}                              (deleted by retention, or the topic was recreated)",
                             m.low, m.high
                         ),
-                        code,
+                        Some(ErrorCode::OFFSET_OUT_OF_RANGE),
                     );
                 }
             }
@@ -398,6 +402,7 @@ fn is_fatal(error: &RdError) -> bool {
         RdError::MessageConsumption(code) => matches!(
             code,
             RDKafkaErrorCode::OffsetOutOfRange
+                | RDKafkaErrorCode::AutoOffsetReset
                 | RDKafkaErrorCode::UnknownTopicOrPartition
                 | RDKafkaErrorCode::TopicAuthorizationFailed
                 | RDKafkaErrorCode::ClusterAuthorizationFailed

@@ -280,6 +280,11 @@ impl TopicWriter {
         self.sent.load(Ordering::Relaxed)
     }
 
+    /// Records whose delivery was confirmed so far.
+    pub fn delivered(&self) -> u64 {
+        self.producer.context().delivered.load(Ordering::Relaxed)
+    }
+
     /// Waits for every delivery report (up to the flush timeout); any
     /// failure or timeout is an error. Returns the records delivered.
     pub fn flush(&self) -> Result<u64, KafkaError> {

@@ -41,3 +41,19 @@ fn local_sample_loads() {
     let cluster = wayang_kafka::load_cluster("local", sample("local.properties")).unwrap();
     assert!(cluster.get("bootstrap.servers").is_some());
 }
+
+#[test]
+fn a_missing_file_is_named_without_a_line() {
+    let error = wayang_kafka::load_cluster("emea", "/no/such/emea.properties").unwrap_err();
+    let text = error.to_string();
+    assert_eq!(
+        text,
+        "cannot read the cluster properties file /no/such/emea.properties"
+    );
+    assert!(!text.contains(":0"), "{text}");
+    let cause = std::error::Error::source(&error).map(ToString::to_string);
+    assert!(
+        cause.is_some_and(|c| c.contains("No such file")),
+        "the OS error is the source"
+    );
+}

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use wayang_api::kafka::{BadRecordPolicy, KafkaCluster};
 use wayang_api::PlanBuilder;
-use wayang_kafka::KafkaError;
+use wayang_kafka::{ErrorCode, KafkaError, KafkaSettings};
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Reading {
@@ -175,4 +175,164 @@ fn a_sink_whose_broker_rejects_writes_fails_the_job() {
     let text = error.to_string();
     assert!(text.contains("cluster \"strict\""), "{text}");
     assert!(text.contains("topic \"out\""), "{text}");
+}
+
+#[test]
+fn a_group_commit_without_an_answer_fails_within_the_timeout() {
+    let cluster = common::cluster_with("slow-coordinator", "t", 1);
+    cluster.produce("t", [(None::<&str>, "a")]).unwrap();
+    // Reading needs no group coordinator; committing does, and never finds one.
+    cluster.mock().request_errors(
+        rdkafka::types::RDKafkaApiKey::FindCoordinator,
+        &[rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE; 10_000],
+    );
+    let ctx = common::ctx().with_config(wayang_kafka::TIMEOUT_KEY, 1500);
+    let plan = PlanBuilder::new();
+    let out = plan
+        .read_kafka_topic(&cluster.cluster(), "t")
+        .commit_to_group("g")
+        .string()
+        .collect();
+    let built = plan.build().unwrap();
+    let error = within_a_minute(move || ctx.execute(&built).unwrap_err());
+    let text = error.to_string();
+    assert!(
+        text.contains("consumer group \"g\": cannot commit offsets: no answer within 1500 ms"),
+        "{text}"
+    );
+    assert!(matches!(
+        error.cause_as::<KafkaError>(),
+        Some(KafkaError::Commit {
+            code: Some(ErrorCode::TIMED_OUT),
+            ..
+        })
+    ));
+    // The output had been delivered before the acknowledgement failed, and
+    // the error says so.
+    assert!(
+        matches!(error, wayang_core::Error::PartialCommit { .. }),
+        "{error:?}"
+    );
+    assert_eq!(out.take().unwrap(), ["a"]);
+}
+
+/// Runs `work` on a thread and fails the test if it has not ended within a
+/// minute: a bound on hangs, not a measurement.
+fn within_a_minute<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(work()).unwrap());
+    result
+        .recv_timeout(Duration::from_secs(60))
+        .expect("no hang: the call ended within a minute")
+}
+
+#[test]
+fn refused_credentials_are_reported_as_such_before_the_timeout() {
+    let cluster = common::cluster_with("plaintext-only", "t", 1);
+    let secured = cluster
+        .cluster()
+        .with("security.protocol", "SASL_PLAINTEXT")
+        .with("sasl.mechanisms", "PLAIN")
+        .with("sasl.username", "analyst")
+        .with("sasl.password", "n0t-the-password");
+    // With a 60 s deadline, a wait for the timeout would report "no answer".
+    let ctx = common::ctx().with_config(wayang_kafka::TIMEOUT_KEY, 60_000);
+    let plan = PlanBuilder::new();
+    let _ = plan.read_kafka_topic(&secured, "t").string().collect();
+    let started = Instant::now();
+    let built = plan.build().unwrap();
+    let error = within_a_minute(move || ctx.execute(&built).unwrap_err());
+    let text = error.to_string();
+    assert!(
+        matches!(
+            error.cause_as::<KafkaError>(),
+            Some(KafkaError::Authentication { .. })
+        ),
+        "{text}"
+    );
+    assert!(text.contains("cluster \"plaintext-only\""), "{text}");
+    assert!(text.contains("authentication failed: "), "{text}");
+    assert!(
+        text.contains("SASL"),
+        "librdkafka's reason is given: {text}"
+    );
+    assert!(!text.contains("n0t-the-password"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+#[test]
+fn a_stalled_read_names_the_partitions_it_waits_for() {
+    let cluster = wayang_kafka::embedded::EmbeddedCluster::start("two-brokers", 2).unwrap();
+    cluster.create_topic("t", 2).unwrap();
+    cluster.mock().partition_leader("t", 0, Some(1)).unwrap();
+    cluster.mock().partition_leader("t", 1, Some(2)).unwrap();
+    cluster
+        .produce("t", (0..20).map(|i| (Some(format!("k{i}")), i.to_string())))
+        .unwrap();
+    let ctx = common::ctx().with_config(wayang_kafka::READ_IDLE_TIMEOUT_KEY, 2000);
+    let plan = PlanBuilder::new();
+    let _ = plan
+        .read_kafka_topic(&cluster.cluster(), "t")
+        .string()
+        .collect();
+    // The ranges are resolved; then partition 1's leader goes away.
+    let job = plan.prepare(&ctx).unwrap();
+    cluster.mock().broker_down(2).unwrap();
+    let error = within_a_minute(move || job.execute().unwrap_err().to_string());
+    assert!(error.contains("no progress for"), "{error}");
+    assert!(error.contains("on partition 1 at offset 0 of "), "{error}");
+    assert!(
+        !error.contains("partition 0"),
+        "partition 0 was read to its end: {error}"
+    );
+}
+
+#[test]
+fn an_offset_out_of_range_is_blamed_on_its_partition() {
+    use std::sync::Arc;
+    use wayang_core::job::{JobState, OperatorLabel, OperatorProbe};
+    use wayang_core::operators::RawRecords;
+
+    let cluster = common::cluster_with("ranges", "t", 2);
+    cluster
+        .produce("t", (0..10).map(|i| (Some(format!("k{i}")), i.to_string())))
+        .unwrap();
+    let job = Arc::new(JobState::default());
+    let label = OperatorLabel {
+        kind: wayang_core::OperatorKind::KafkaTopicSource,
+        name: Some("reader".into()),
+        node: wayang_core::plan::NodeId(0),
+    };
+    let options = wayang_kafka::ReadOptions {
+        settings: KafkaSettings::default(),
+        policy: BadRecordPolicy::Fail,
+        format: "bytes",
+        needs_headers: false,
+        probe: Arc::new(OperatorProbe::new(label, job.clone())),
+        progress: Arc::new(wayang_kafka::ReadProgress::default()),
+    };
+    // Partition 0 from its start; partition 1 from an offset it never had.
+    let range = |partition, from, until| wayang_kafka::OffsetRange {
+        topic: "t".into(),
+        partition,
+        from,
+        until,
+    };
+    let mut reader = wayang_kafka::RangeReader::new(
+        cluster.cluster(),
+        vec![range(0, 0, None), range(1, 1000, Some(1010))],
+        options,
+    );
+    while reader.next_record(&mut |_| Ok(())) {}
+    let error = job.take_error().expect("the read failed");
+    let kafka = error.cause_as::<KafkaError>().expect("a Kafka error");
+    let text = kafka.to_string();
+    assert!(
+        text.starts_with(
+            "cluster \"ranges\": topic \"t\" partition 1: reading failed: offset 1000 is outside"
+        ),
+        "{text}"
+    );
+    assert_eq!(kafka.code(), Some(ErrorCode::OFFSET_OUT_OF_RANGE));
+    assert!(!kafka.is_retriable());
 }

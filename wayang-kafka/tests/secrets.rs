@@ -28,6 +28,7 @@ fn secrets_never_leak() {
     tracing::subscriber::set_global_default(
         tracing_subscriber::fmt()
             .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish(),
     )
@@ -39,7 +40,7 @@ fn secrets_never_leak() {
     std::fs::write(
         &file,
         "bootstrap.servers=127.0.0.1:1\nsecurity.protocol=SASL_PLAINTEXT\nsasl.mechanisms=PLAIN\n\
-         sasl.username=api-key\nsasl.password=${PARTNER_SECRET}\n",
+         sasl.username=api-key\nsasl.password=${PARTNER_SECRET}\ndebug=broker,security\n",
     )
     .unwrap();
     std::env::set_var("PARTNER_SECRET", SECRET);
@@ -65,6 +66,12 @@ fn secrets_never_leak() {
 
     let bad = cluster.clone().with("sasl.oauthbearer.method", SECRET);
     let validation_error = wayang_kafka::validate(&bad).unwrap_err();
+    // A mistyped key is unknown, and unknown keys are secrets until known
+    // otherwise: redaction fails closed.
+    let typo = wayang_api::kafka::KafkaCluster::new("typo")
+        .with("bootstrap.servers", "127.0.0.1:1")
+        .with("sasl.pasword", SECRET);
+    let typo_error = wayang_kafka::validate(&typo).unwrap_err();
 
     let mut seen = vec![
         read_error.to_string(),
@@ -76,12 +83,22 @@ fn secrets_never_leak() {
         format!("{cluster:?}"),
         format!("{cluster}"),
         format!("{bad:?}"),
+        format!("{typo:?}"),
+        format!("{typo}"),
+        typo_error.to_string(),
+        format!("{typo_error:?}"),
         plan.execution_plan(&ctx)
             .map(|p| p.to_string())
             .unwrap_or_default(),
     ];
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(!logs.is_empty(), "the log capture works");
+    // `debug=...` in the properties file: librdkafka's own lines reach
+    // tracing (redacted like everything else).
+    assert!(
+        logs.contains(" librdkafka: ") && logs.contains("facility="),
+        "no librdkafka line in:\n{logs}"
+    );
     seen.push(logs);
     for text in &seen {
         assert!(!text.contains(SECRET), "secret leaked in: {text}");

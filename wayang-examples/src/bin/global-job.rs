@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use wayang_api::kafka::BadRecordPolicy;
+use wayang_api::kafka::{BadRecordPolicy, ExactlyOnce, DEFAULT_POSITIONS_TOPIC};
 use wayang_api::PlanBuilder;
 use wayang_examples::scenario::global::{self, GlobalJob};
 use wayang_examples::scenario::PlatformChoice;
@@ -24,9 +24,15 @@ struct Args {
     /// The global averages topic on the shared cluster.
     #[arg(long, default_value = "global-averages")]
     sink_topic: String,
-    /// A consumer group: read only contributions new since its last successful run.
-    #[arg(long)]
-    group: Option<String>,
+    /// Commit the averages and the positions of the contributions they came
+    /// from in one transaction on the shared cluster, under this stable job
+    /// id (fences an older run of the same id that is still alive).
+    #[arg(long, value_name = "JOB_ID")]
+    exactly_once: Option<String>,
+    /// The topic on the shared cluster that keeps an exactly-once job's
+    /// positions (one partition).
+    #[arg(long, default_value = DEFAULT_POSITIONS_TOPIC, requires = "exactly_once")]
+    positions_topic: String,
     /// Skip contributions that do not decode instead of failing.
     #[arg(long)]
     skip_bad_records: bool,
@@ -59,11 +65,14 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     let sink =
         wayang_kafka::load_cluster("shared", &args.sink).context("loading the shared cluster")?;
+    let exactly_once = args
+        .exactly_once
+        .map(|id| ExactlyOnce::new(id, &sink).positions_topic(&args.positions_topic));
     let job = GlobalJob {
         sources,
         sink,
         sink_topic: args.sink_topic,
-        group: args.group,
+        exactly_once,
         on_bad_record: if args.skip_bad_records {
             BadRecordPolicy::Skip
         } else {
@@ -73,9 +82,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     let plan = PlanBuilder::new();
     global::build(&plan, &job).context("no sources")?;
     let ctx = args.platform.context();
+    // One resolution for both: the plan shown is exactly what is read.
+    let prepared = plan.prepare(&ctx)?;
     if args.explain {
-        println!("{}", plan.explain(&ctx)?);
+        println!("{}", prepared.explain());
     }
-    println!("{}", plan.execute(&ctx)?);
+    println!("{}", prepared.execute()?);
     Ok(())
 }

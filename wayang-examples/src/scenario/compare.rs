@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::Path;
 
-use wayang_api::kafka::{KafkaCluster, StopOffsets};
+use wayang_api::kafka::KafkaCluster;
 use wayang_api::{Collector, PlanBuilder};
 
 use super::model::{GlobalAverage, LocalAverage};
@@ -45,9 +45,11 @@ pub fn build(
         .try_map(move |(number, line)| {
             LocalAverage::parse(&line).map_err(|e| format!("{file}:{number}: {e}"))
         });
+    // Job 4's output is a table: each cell's latest average, withdrawn
+    // cells gone.
     let global = plan
         .read_kafka_topic(shared, topic)
-        .ending_offsets(StopOffsets::HighWatermark)
+        .as_table()
         .json::<GlobalAverage>()
         .named("global averages");
     local

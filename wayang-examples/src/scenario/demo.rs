@@ -8,9 +8,11 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wayang_api::kafka::{BadRecordPolicy, KafkaCluster};
+use std::collections::BTreeMap;
+
+use wayang_api::kafka::{BadRecordPolicy, ExactlyOnce, KafkaCluster, DEFAULT_POSITIONS_TOPIC};
 use wayang_api::{JobReport, PlanBuilder};
-use wayang_kafka::embedded::EmbeddedCluster;
+use wayang_kafka::embedded::{EmbeddedCluster, StoredRecord};
 
 use super::compare::{self, Comparison};
 use super::generate::Generator;
@@ -27,6 +29,8 @@ pub const SHARED: &str = "zone-b";
 pub const CONTRIBUTIONS: &str = "contributions";
 /// The global averages topic on the shared cluster.
 pub const GLOBAL: &str = "global-averages";
+/// Job 4's exactly-once job id (its transaction and stored positions).
+pub const JOB4: &str = "job4";
 
 /// The scenario's settings.
 #[derive(Clone, Debug)]
@@ -137,6 +141,9 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
             },
             3,
         )?;
+        if alias == SHARED {
+            cluster.create_topic(DEFAULT_POSITIONS_TOPIC, 1)?;
+        }
         let file = write_cluster_file(&clusters_dir, &cluster)?;
         clusters.push(wayang_kafka::load_cluster(alias, &file)?);
         embedded.push(cluster);
@@ -186,7 +193,7 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
             .collect(),
         sink: shared.clone(),
         sink_topic: GLOBAL.into(),
-        group: Some("job4".into()),
+        exactly_once: Some(ExactlyOnce::new(JOB4, &shared)),
         on_bad_record: BadRecordPolicy::Fail,
     };
     let plan = PlanBuilder::new();
@@ -227,10 +234,9 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
             cluster.read_all(topic)?.len(),
         ));
     }
-    let global = embedded[PARTNERS.len()]
-        .read_all(GLOBAL)?
-        .into_iter()
-        .map(|record| serde_json::from_slice(record.value.as_deref().unwrap_or_default()))
+    let global = table(&embedded[PARTNERS.len()].read_all(GLOBAL)?)
+        .values()
+        .map(|value| serde_json::from_slice(value))
         .collect::<Result<Vec<GlobalAverage>, _>>()?;
     Ok(DemoOutcome {
         jobs,
@@ -240,4 +246,25 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
         skipped_lines: skipped.load(std::sync::atomic::Ordering::Relaxed),
         histories,
     })
+}
+
+/// A topic's records read as a table, by key: the latest value in
+/// partition order, tombstones deleting (plain Rust over stored records,
+/// for showing and checking what a job left in a table topic).
+pub fn table(records: &[StoredRecord]) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    let mut ordered: Vec<&StoredRecord> = records.iter().collect();
+    ordered.sort_by_key(|r| (r.partition, r.offset));
+    let mut table = BTreeMap::new();
+    for record in ordered {
+        let Some(key) = &record.key else { continue };
+        match &record.value {
+            Some(value) => {
+                table.insert(key.clone(), value.clone());
+            }
+            None => {
+                table.remove(key);
+            }
+        }
+    }
+    table
 }

@@ -1,11 +1,19 @@
 //! Job 4, the Wayang job: reads every partner's contributions from its own
 //! cluster, adds sums and customer counts per month and category, and writes
 //! the global averages to the shared cluster (zone B).
+//!
+//! Each contributions topic is a table (one record per partner, month and
+//! category; a re-run of a partner replaces its records, a withdrawn cell is
+//! a tombstone), so Job 4 reads each as a table: every run sees every
+//! partner's current contributions, whatever ran before, and gives
+//! complete averages. Its output is a table too (one record per month and
+//! category, a tombstone for a cell that disappeared), so running it again
+//! on the same contributions leaves the averages as they were.
 
-use wayang_api::kafka::{BadRecordPolicy, KafkaCluster};
+use wayang_api::kafka::{BadRecordPolicy, ExactlyOnce, KafkaCluster};
 use wayang_api::{DataQuanta, PlanBuilder};
 
-use super::model::{Contribution, GlobalAverage};
+use super::model::{CellTotals, Contribution, GlobalAverage};
 
 /// Job 4.
 #[derive(Clone, Debug)]
@@ -16,8 +24,10 @@ pub struct GlobalJob {
     pub sink: KafkaCluster,
     /// The global averages topic on it.
     pub sink_topic: String,
-    /// A consumer group: read only what is new since its last successful run.
-    pub group: Option<String>,
+    /// Exactly-once: the averages and the positions of the contributions
+    /// they were computed from are committed in one transaction on the
+    /// shared cluster (whose `ExactlyOnce::cluster` this must be).
+    pub exactly_once: Option<ExactlyOnce>,
     /// What to do with a contribution that does not decode.
     pub on_bad_record: BadRecordPolicy,
 }
@@ -29,9 +39,10 @@ pub fn build(plan: &PlanBuilder, job: &GlobalJob) -> Option<()> {
     for (cluster, topic) in &job.sources {
         let mut source = plan
             .read_kafka_topic(cluster, topic)
-            .on_bad_record(job.on_bad_record.clone());
-        if let Some(group) = &job.group {
-            source = source.resume_group(group);
+            .on_bad_record(job.on_bad_record.clone())
+            .as_table();
+        if let Some(eos) = &job.exactly_once {
+            source = source.exactly_once(eos);
         }
         let contributions = source
             .json::<Contribution>()
@@ -41,25 +52,33 @@ pub fn build(plan: &PlanBuilder, job: &GlobalJob) -> Option<()> {
             None => contributions,
         });
     }
-    all?.map(|c| ((c.month, c.category), (c.sum_cents, c.customers, 1u32)))
-        .reduce_by_key(
-            |(key, _)| key.clone(),
-            |(key, (s1, c1, p1)), (_, (s2, c2, p2))| (key, (s1 + s2, c1 + c2, p1 + p2)),
-        )
-        .named("sum per month and category")
-        .map(
-            |((month, category), (sum_cents, customers, partners))| GlobalAverage {
-                average: sum_cents as f64 / 100.0 / customers as f64,
-                month,
-                category,
-                sum_cents,
-                customers,
-                partners,
+    let mut sink = all?
+        .map(|c| ((c.month.clone(), c.category.clone()), CellTotals::of(&c)))
+        .try_reduce_by_key(
+            |(cell, _)| cell.clone(),
+            |((month, category), a), (_, b)| match a.plus(b) {
+                Ok(total) => Ok(((month, category), total)),
+                Err(what) => Err(format!("month {month} category {category}: {what}")),
             },
         )
+        .named("sum per month and category")
+        .map(|((month, category), total)| GlobalAverage {
+            // Contributions count at least one customer (checked when they
+            // are decoded), so the average exists.
+            average: total.sum_cents as f64 / 100.0 / total.customers as f64,
+            month,
+            category,
+            sum_cents: total.sum_cents,
+            customers: total.customers,
+            partners: total.partners,
+        })
         .named("global average")
         .write_kafka_topic(&job.sink, &job.sink_topic)
-        .key(|g| format!("{}|{}", g.month, g.category))
-        .json();
+        .key(GlobalAverage::key)
+        .as_table();
+    if let Some(eos) = &job.exactly_once {
+        sink = sink.exactly_once(eos);
+    }
+    sink.json();
     Some(())
 }

@@ -89,7 +89,13 @@ pub fn parse_cents(text: &str) -> Option<i64> {
 }
 
 /// What a partner publishes per month and category: aggregates only.
+///
+/// Decoding checks what Job 4 relies on: a contribution counts at least one
+/// customer (an average over none does not exist) and spends no negative
+/// amount; one that does not is a bad record under the source's policy,
+/// located by cluster, topic, partition and offset.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "ContributionFields")]
 pub struct Contribution {
     /// The partner's id.
     pub partner: String,
@@ -104,9 +110,92 @@ pub struct Contribution {
 }
 
 impl Contribution {
-    /// The record key: `month|category`.
+    /// The record key, `partner|month|category`: the contributions topic is
+    /// a table of each partner's current cells, so a re-run replaces a
+    /// cell's contribution instead of adding another.
     pub fn key(&self) -> String {
-        format!("{}|{}", self.month, self.category)
+        format!("{}|{}|{}", self.partner, self.month, self.category)
+    }
+}
+
+/// A contribution as it arrives, before its checks.
+#[derive(Deserialize)]
+struct ContributionFields {
+    partner: String,
+    month: String,
+    category: String,
+    sum_cents: i64,
+    customers: u64,
+}
+
+impl TryFrom<ContributionFields> for Contribution {
+    type Error = String;
+
+    fn try_from(fields: ContributionFields) -> Result<Self, String> {
+        if fields.customers == 0 {
+            return Err(format!(
+                "contribution of {:?} for {} {}: customers is 0, but an average needs at least one customer",
+                fields.partner, fields.month, fields.category
+            ));
+        }
+        if fields.sum_cents < 0 {
+            return Err(format!(
+                "contribution of {:?} for {} {}: sum_cents is negative ({})",
+                fields.partner, fields.month, fields.category, fields.sum_cents
+            ));
+        }
+        if fields.partner.is_empty() || fields.month.is_empty() || fields.category.is_empty() {
+            return Err("a contribution needs a partner, a month and a category".into());
+        }
+        Ok(Contribution {
+            partner: fields.partner,
+            month: fields.month,
+            category: fields.category,
+            sum_cents: fields.sum_cents,
+            customers: fields.customers,
+        })
+    }
+}
+
+/// The running totals of one month and category across partners, added
+/// with overflow checks: a total that does not fit is an error, never a
+/// wrapped number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CellTotals {
+    /// Spending, in cents.
+    pub sum_cents: i64,
+    /// Customers.
+    pub customers: u64,
+    /// Contributing partners.
+    pub partners: u32,
+}
+
+impl CellTotals {
+    /// One partner's contribution.
+    pub fn of(contribution: &Contribution) -> Self {
+        CellTotals {
+            sum_cents: contribution.sum_cents,
+            customers: contribution.customers,
+            partners: 1,
+        }
+    }
+
+    /// Both totals added; the error names what overflowed.
+    pub fn plus(self, other: CellTotals) -> Result<CellTotals, &'static str> {
+        Ok(CellTotals {
+            sum_cents: self
+                .sum_cents
+                .checked_add(other.sum_cents)
+                .ok_or("the sum of cents does not fit in 64 bits")?,
+            customers: self
+                .customers
+                .checked_add(other.customers)
+                .ok_or("the customer count does not fit in 64 bits")?,
+            partners: self
+                .partners
+                .checked_add(other.partners)
+                .ok_or("the partner count does not fit in 32 bits")?,
+        })
     }
 }
 
@@ -181,6 +270,14 @@ pub struct GlobalAverage {
     pub average: f64,
 }
 
+impl GlobalAverage {
+    /// The record key, `month|category`: the global averages topic is a
+    /// table with one record per cell.
+    pub fn key(&self) -> String {
+        format!("{}|{}", self.month, self.category)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +323,42 @@ mod tests {
         assert_eq!(parse_cents("3.5"), Some(350));
         assert_eq!(parse_cents("-1.00"), None);
         assert_eq!(parse_cents("1e3"), None);
+    }
+
+    #[test]
+    fn contributions_that_cannot_be_averaged_do_not_decode() {
+        let ok: Contribution = serde_json::from_str(
+            r#"{"partner":"emea","month":"2025-01","category":"books","sum_cents":5,"customers":3}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.key(), "emea|2025-01|books");
+        let error = serde_json::from_str::<Contribution>(
+            r#"{"partner":"emea","month":"2025-01","category":"books","sum_cents":5,"customers":0}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("customers is 0"), "{error}");
+        let error = serde_json::from_str::<Contribution>(
+            r#"{"partner":"emea","month":"2025-01","category":"books","sum_cents":-5,"customers":2}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("negative"), "{error}");
+    }
+
+    #[test]
+    fn totals_overflow_is_an_error() {
+        let big = CellTotals {
+            sum_cents: 4_000_000_000_000_000_000,
+            customers: 1,
+            partners: 1,
+        };
+        let two = big.plus(big).unwrap();
+        assert_eq!(two.partners, 2);
+        assert_eq!(
+            two.plus(big),
+            Err("the sum of cents does not fit in 64 bits")
+        );
     }
 
     #[test]

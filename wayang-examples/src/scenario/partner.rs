@@ -3,6 +3,12 @@
 //! (spending per active customer), keeps them in a local file, and publishes
 //! aggregates only: per month and category the sum and the number of distinct
 //! customers, and only where at least `k` customers contribute.
+//!
+//! The contributions topic is a table of the partner's current cells (keyed
+//! `partner|month|category`): each run replaces it, in one transaction. A
+//! re-run with the same history rewrites the same cells; a changed
+//! history updates them; a cell that no longer qualifies (or no longer
+//! exists) gets a tombstone, which withdraws it from Job 4's averages.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,12 +72,23 @@ pub fn build(plan: &PlanBuilder, job: &PartnerJob, skipped: Arc<AtomicU64>) {
     let cells = transactions
         .named("parse")
         .map(|t| ((t.month, t.category, t.customer), t.amount_cents))
-        .reduce_by_key(|(key, _)| key.clone(), |(key, a), (_, b)| (key, a + b))
+        .try_reduce_by_key(
+            |(key, _)| key.clone(),
+            |((month, category, customer), a), (_, b)| match a.checked_add(b) {
+                Some(sum) => Ok(((month, category, customer), sum)),
+                None => Err(format!(
+                    "customer {customer} in {month} {category}: the sum of amounts does not fit in 64 bits"
+                )),
+            },
+        )
         .named("per customer")
         .map(|((month, category, _), cents)| ((month, category), (cents, 1u64)))
-        .reduce_by_key(
+        .try_reduce_by_key(
             |(key, _)| key.clone(),
-            |(key, (a, n)), (_, (b, m))| (key, (a + b, n + m)),
+            |((month, category), (a, n)), (_, (b, m))| match (a.checked_add(b), n.checked_add(m)) {
+                (Some(sum), Some(customers)) => Ok(((month, category), (sum, customers))),
+                _ => Err(format!("{month} {category}: the sum of cents does not fit in 64 bits")),
+            },
         )
         .named("per month and category");
     cells
@@ -98,5 +115,15 @@ pub fn build(plan: &PlanBuilder, job: &PartnerJob, skipped: Arc<AtomicU64>) {
         )
         .write_kafka_topic(&job.cluster, &job.topic)
         .key(Contribution::key)
+        .as_table()
+        .transactional(job.transactional_id())
         .json();
+}
+
+impl PartnerJob {
+    /// The transactional id of the partner's contributions sink: stable per
+    /// partner and topic, so a new run fences an old one still alive.
+    pub fn transactional_id(&self) -> String {
+        format!("wayang-partner-{}-{}", self.partner, self.topic)
+    }
 }
