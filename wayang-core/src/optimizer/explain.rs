@@ -66,19 +66,40 @@ fn detail(operator: &Operator) -> Option<String> {
         Operator::TextFileSource(source) => source.path.display().to_string(),
         Operator::TextFileSink(sink) => sink.path.display().to_string(),
         Operator::KafkaTopicSource(source) => {
-            format!(
+            let mut detail = format!(
                 "cluster {}, topics {}, {}",
                 source.cluster,
                 source.topics.join(", "),
                 source.decoder.format()
-            )
+            );
+            if source.table {
+                detail.push_str(", as a table");
+            }
+            if let Some(eos) = &source.exactly_once {
+                detail.push_str(&format!(", exactly-once job {:?}", eos.job));
+            }
+            detail
         }
-        Operator::KafkaTopicSink(sink) => format!(
-            "cluster {}, topic {}, {}",
-            sink.cluster,
-            sink.topic,
-            sink.encoder.format()
-        ),
+        Operator::KafkaTopicSink(sink) => {
+            let mut detail = format!(
+                "cluster {}, topic {}, {}",
+                sink.cluster,
+                sink.topic,
+                sink.encoder.format()
+            );
+            if sink.table {
+                detail.push_str(", as a table");
+            }
+            match (&sink.exactly_once, &sink.transactional_id) {
+                (Some(eos), _) => detail.push_str(&format!(
+                    ", exactly-once job {:?} (positions in {})",
+                    eos.job, eos.positions_topic
+                )),
+                (None, Some(_)) => detail.push_str(", transactional"),
+                (None, None) => {}
+            }
+            detail
+        }
         _ => return None,
     })
 }
