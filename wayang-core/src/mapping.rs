@@ -90,6 +90,29 @@ pub struct FnOperator {
     run: RunFn,
 }
 
+impl FnOperator {
+    /// An execution operator named `name` on `platform` for `operator`,
+    /// accepting `inputs` (kinds per slot), producing `output` and running
+    /// `run`.
+    pub fn new(
+        name: &'static str,
+        platform: Platform,
+        operator: Operator,
+        inputs: &'static [&'static [crate::ChannelKind]],
+        output: crate::ChannelKind,
+        run: RunFn,
+    ) -> Self {
+        FnOperator {
+            name,
+            platform,
+            operator,
+            inputs,
+            output,
+            run,
+        }
+    }
+}
+
 impl ExecutionOperator for FnOperator {
     fn name(&self) -> &'static str {
         self.name
@@ -142,14 +165,7 @@ pub fn fn_mapping(
     run: RunFn,
 ) -> Arc<dyn Mapping> {
     Arc::new(KindMapping::new(kind, platform, move |operator| {
-        let operator = FnOperator {
-            name,
-            platform,
-            operator: operator.clone(),
-            inputs,
-            output,
-            run,
-        };
+        let operator = FnOperator::new(name, platform, operator.clone(), inputs, output, run);
         Some(Arc::new(operator) as Arc<dyn ExecutionOperator>)
     }))
 }

@@ -197,20 +197,30 @@ fn the_binaries_name_the_partner_of_a_bad_cluster() {
 
 #[test]
 fn every_binary_has_help() {
-    for binary in [
-        env!("CARGO_BIN_EXE_federated-demo"),
-        env!("CARGO_BIN_EXE_partner-job"),
-        env!("CARGO_BIN_EXE_global-job"),
-        env!("CARGO_BIN_EXE_compare"),
+    for (binary, opening) in [
+        (
+            env!("CARGO_BIN_EXE_federated-demo"),
+            "Run the federated-analytics scenario",
+        ),
+        (
+            env!("CARGO_BIN_EXE_partner-job"),
+            "Compute a partner's monthly averages",
+        ),
+        (
+            env!("CARGO_BIN_EXE_global-job"),
+            "Read the partners' contributions",
+        ),
+        (
+            env!("CARGO_BIN_EXE_compare"),
+            "Print a partner's monthly averages",
+        ),
     ] {
         let output = Command::new(binary).arg("--help").output().unwrap();
         assert!(output.status.success(), "{binary}");
-        assert!(
-            String::from_utf8(output.stdout)
-                .unwrap()
-                .contains("--platform"),
-            "{binary}"
-        );
+        let help = String::from_utf8(output.stdout).unwrap();
+        assert!(help.contains("--platform"), "{binary}");
+        // Each binary says what it does, not what the crate is.
+        assert!(help.starts_with(opening), "{binary}: {help}");
     }
 }
 

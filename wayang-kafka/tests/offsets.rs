@@ -206,17 +206,18 @@ fn a_topic_ending_in_a_transaction_marker_does_not_hang() {
         .string();
     plan.execute(&common::ctx()).unwrap();
 
-    let started = std::time::Instant::now();
-    let mut values = read(&cluster, StartOffsets::Earliest, StopOffsets::HighWatermark);
+    // A hang would be the bug: bounded, not timed.
+    let connection = cluster.cluster();
+    let mut values = common::within_a_minute(move || {
+        let plan = PlanBuilder::new();
+        let out = plan.read_kafka_topic(&connection, "t").string().collect();
+        plan.execute(&common::ctx()).unwrap();
+        out.take().unwrap()
+    });
     values.sort();
     let mut expected: Vec<String> = (0..20).map(|i| format!("v{i}")).collect();
     expected.sort();
     assert_eq!(values, expected);
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(4),
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 #[test]

@@ -29,7 +29,7 @@ pub struct OperatorReport {
     /// Records it emitted (sinks: records written or delivered).
     pub records_out: u64,
     /// Wall time from its first record pulled to its last: in a streaming
-    /// pipeline, the spans of the fused operators overlap.
+    /// pipeline, the spans of the chained operators overlap.
     pub active: Duration,
     /// Operator-specific counters (e.g. skipped records).
     pub counters: BTreeMap<&'static str, u64>,

@@ -14,7 +14,7 @@ use wayang_core::{AnyIter, Channel, ChannelConversion, Configuration, DataType, 
 
 /// Measure the cost model's parameters on this machine.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Where to write the parameters (a .properties file).
     #[arg(long, default_value = "calibration.properties")]

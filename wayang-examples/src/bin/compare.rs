@@ -11,7 +11,7 @@ use wayang_examples::scenario::PlatformChoice;
 
 /// Print a partner's monthly averages beside the global averages.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// The shared cluster: a .properties file.
     #[arg(long)]

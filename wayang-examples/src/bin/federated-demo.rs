@@ -12,7 +12,7 @@ use wayang_examples::scenario::PlatformChoice;
 
 /// Run the federated-analytics scenario on embedded Kafka clusters.
 #[derive(Parser)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Platforms the jobs may use (auto: the optimizer chooses per operator).
     #[arg(long, value_enum, default_value_t = PlatformChoice::Auto)]

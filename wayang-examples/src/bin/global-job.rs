@@ -13,7 +13,7 @@ use wayang_examples::scenario::PlatformChoice;
 /// Read the partners' contributions from their clusters, compute the global
 /// averages and write them to the shared cluster.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// A partner's cluster and topic: ALIAS=FILE.properties[:TOPIC] (repeat per partner).
     #[arg(long = "source", required = true)]

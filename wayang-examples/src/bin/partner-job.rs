@@ -14,7 +14,7 @@ use wayang_examples::scenario::PlatformChoice;
 /// Compute a partner's monthly averages per category, keep them locally and
 /// publish the aggregates (k-suppressed) to the partner's own cluster.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// The partner's id (used in contributions and messages).
     #[arg(long)]

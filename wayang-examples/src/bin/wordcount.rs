@@ -9,7 +9,7 @@ use wayang_api::{PlanBuilder, WayangContext};
 
 /// Count the words of a text file with wayang-rs.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// The text file to read (default: the bundled sample text).
     file: Option<PathBuf>,

@@ -43,3 +43,13 @@ pub fn reject_writes(cluster: &EmbeddedCluster, topic: &str) {
         )
         .expect("fault injection");
 }
+
+/// Runs `work` on a thread and fails the test if it has not ended within a
+/// minute: a bound on hangs, not a measurement (speed is benchmarked).
+pub fn within_a_minute<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(work()).unwrap());
+    result
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("no hang: the call ended within a minute")
+}

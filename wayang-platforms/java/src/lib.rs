@@ -7,7 +7,8 @@
 //! only what they aggregate. Start-up costs nothing, which makes it the right
 //! platform for small and medium inputs.
 //!
-//! Depends on `wayang-core` only. Register it with:
+//! Depends on `wayang-core`, and on `wayang-kafka` for the Kafka operators'
+//! job side. Register it with:
 //!
 //! ```
 //! use wayang_core::WayangContext;

@@ -2,7 +2,8 @@
 //!
 //! Named after Apache Spark, whose RDD model it follows inside one process:
 //! a dataset is a list of partitions; narrow operators (map, filter, ...) run
-//! fused per partition, in parallel on the platform's own rayon thread pool;
+//! chained per partition (iterators pulling from each other, nothing
+//! materialised between them), in parallel on the platform's own rayon pool;
 //! wide operators (reduce-by-key with a map-side combine, group-by, join,
 //! distinct, sort, ...) hash-partition (sort: range-partition) their input
 //! and work on every partition in parallel. The Kafka source reads one offset
