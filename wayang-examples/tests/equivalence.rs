@@ -130,7 +130,11 @@ mod oracle {
                 }
                 out
             }
-            Step::Distinct => records.into_iter().collect::<BTreeSet<_>>().into_iter().collect(),
+            Step::Distinct => records
+                .into_iter()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
             Step::ReduceByKey => {
                 let mut largest: BTreeMap<u8, String> = BTreeMap::new();
                 for (k, v) in records {

@@ -1,6 +1,8 @@
 //! Records/s of the java platform's Kafka source next to a bare rdkafka
-//! `BaseConsumer` loop reading the same topic from the same broker. Prints
-//! figures; asserts nothing about speed (see docs/benchmarks.md).
+//! `BaseConsumer` loop reading the same topic from the same broker with the
+//! same stop rule (watermarks resolved once, each partition done at its
+//! end offset). Prints figures; asserts nothing about speed (see
+//! docs/benchmarks.md).
 //!
 //! `cargo bench -p wayang-kafka --bench kafka_source [-- RECORDS]`
 //! With `WAYANG_BENCH_BROKERS=host:port` it also measures that broker
@@ -103,7 +105,7 @@ fn measure(broker: &str, cluster: &KafkaCluster, topic: &str, records: u64, stop
     // Interleaved, so that both see the same broker and machine conditions.
     let (mut bare_times, mut java_times) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
-        bare_times.push(timed(records, || bare_loop(cluster, topic)));
+        bare_times.push(timed(records, || bare_loop(cluster, topic, &stop)));
         java_times.push(timed(records, java));
     }
     let rate = |d: Duration| records as f64 / d.as_secs_f64() / 1e6;
@@ -129,9 +131,11 @@ fn measure(broker: &str, cluster: &KafkaCluster, topic: &str, records: u64, stop
     );
 }
 
-/// Assigns every partition from the start and polls until each reports its
-/// end, summing payload bytes: the least a reader can do.
-fn bare_loop(cluster: &KafkaCluster, topic: &str) -> u64 {
+/// Resolves every partition's high watermark once (one batched request, as
+/// wayang's source does), assigns every partition from offset 0 and polls
+/// until each partition's position reaches its high watermark, summing
+/// payload bytes: the least a reader with the same stop rule can do.
+fn bare_loop(cluster: &KafkaCluster, topic: &str, stop_rule: &StopOffsets) -> u64 {
     let servers = cluster.get("bootstrap.servers").expect("servers");
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", servers)
@@ -141,6 +145,24 @@ fn bare_loop(cluster: &KafkaCluster, topic: &str) -> u64 {
         .set("fetch.wait.max.ms", "100")
         .create()
         .expect("consumer");
+    let mut request = TopicPartitionList::new();
+    for partition in 0..PARTITIONS {
+        request
+            .add_partition_offset(topic, partition, Offset::End)
+            .expect("request");
+    }
+    let ends = consumer
+        .offsets_for_times(request, Duration::from_secs(10))
+        .expect("watermarks");
+    // Reading to the end of each partition (as wayang's EndOfPartition
+    // does, for tansu's wrong watermarks): no stop offset, EOF decides.
+    let to_eof = *stop_rule == StopOffsets::EndOfPartition;
+    let mut stop = vec![if to_eof { i64::MAX } else { 0 }; PARTITIONS as usize];
+    for element in ends.elements() {
+        if let (Offset::Offset(end), false) = (element.offset(), to_eof) {
+            stop[element.partition() as usize] = end;
+        }
+    }
     let mut assignment = TopicPartitionList::new();
     for partition in 0..PARTITIONS {
         assignment
@@ -150,11 +172,29 @@ fn bare_loop(cluster: &KafkaCluster, topic: &str) -> u64 {
             .expect("assign");
     }
     consumer.assign(&assignment).expect("assign");
-    let (mut open, mut bytes) = (PARTITIONS, 0u64);
+    let mut open = stop.iter().filter(|end| **end > 0).count();
+    let mut done = vec![false; PARTITIONS as usize];
+    let mut bytes = 0u64;
     while open > 0 {
         match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(message)) => bytes += message.payload().map_or(0, |p| p.len() as u64),
-            Some(Err(RdError::PartitionEOF(_))) => open -= 1,
+            Some(Ok(message)) => {
+                let partition = message.partition() as usize;
+                if done[partition] {
+                    continue;
+                }
+                bytes += message.payload().map_or(0, |p| p.len() as u64);
+                if message.offset() + 1 >= stop[partition] {
+                    done[partition] = true;
+                    open -= 1;
+                }
+            }
+            Some(Err(RdError::PartitionEOF(partition))) => {
+                let partition = partition as usize;
+                if !done[partition] && stop[partition] > 0 {
+                    done[partition] = true;
+                    open -= 1;
+                }
+            }
             Some(Err(error)) => panic!("{error}"),
             None => {}
         }
