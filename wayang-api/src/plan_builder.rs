@@ -141,7 +141,7 @@ impl PlanBuilder {
     /// let plan = wayang_api::PlanBuilder::new();
     /// let out = plan.read_collection(vec![1, 2, 3]).collect();
     /// let job = plan.prepare(&ctx)?;
-    /// assert!(job.explain().to_string().contains("CollectionSource"));
+    /// assert!(job.explain()?.to_string().contains("CollectionSource"));
     /// job.execute()?;
     /// assert_eq!(out.take()?, [1, 2, 3]);
     /// # Ok::<(), wayang_core::Error>(())
@@ -171,7 +171,7 @@ pub struct PreparedJob {
 impl PreparedJob {
     /// The chosen execution plan with estimates and costs: for a Kafka
     /// source, the estimate is exactly the offset ranges the job reads.
-    pub fn explain(&self) -> Explanation {
+    pub fn explain(&self) -> Result<Explanation> {
         self.ctx.explain_plan(&self.plan)
     }
 

@@ -86,11 +86,41 @@ impl WayangContext {
         self
     }
 
-    /// The cost model in use.
-    pub fn cost_model(&self) -> Arc<dyn CostModel> {
-        self.cost_model
-            .clone()
-            .unwrap_or_else(|| Arc::new(ConfiguredCostModel::new(self.config.clone())))
+    /// The cost model in use; a malformed cost parameter in the
+    /// configuration is an error.
+    pub fn cost_model(&self) -> Result<Arc<dyn CostModel>> {
+        match &self.cost_model {
+            Some(model) => Ok(model.clone()),
+            None => Ok(Arc::new(ConfiguredCostModel::new(self.config.clone())?)),
+        }
+    }
+
+    /// The `wayang.*` keys of the configuration that nothing registered
+    /// reads: a mistyped key would otherwise be ignored without a word.
+    /// Planning logs a warning for each.
+    pub fn unknown_configuration_keys(&self) -> Vec<String> {
+        let platforms = self.platforms();
+        let mut known: Vec<&str> = self
+            .plugins
+            .iter()
+            .flat_map(|p| p.configuration_keys())
+            .collect();
+        known.extend(
+            self.plugins
+                .iter()
+                .flat_map(|p| p.preparers())
+                .flat_map(|p| p.configuration_keys().iter().copied()),
+        );
+        known.push(crate::optimizer::calibration::CORES_KEY);
+        self.config
+            .keys()
+            .into_iter()
+            .filter(|key| key.starts_with("wayang."))
+            .filter(|key| {
+                !known.contains(key) && !crate::optimizer::cost::is_cost_key(key, &platforms)
+            })
+            .map(str::to_string)
+            .collect()
     }
 
     /// The cardinality estimate of every node of `plan` (looking at its
@@ -125,14 +155,17 @@ impl WayangContext {
     /// The chosen execution plan with estimates and costs, as text
     /// (`Display`) or JSON (`to_json`).
     pub fn explain(&self, plan: &WayangPlan) -> Result<Explanation> {
-        Ok(self.explain_plan(&self.execution_plan(plan)?))
+        self.explain_plan(&self.execution_plan(plan)?)
     }
 
     /// The explanation of an execution plan made earlier (by
     /// [`WayangContext::prepare`]: what it shows is exactly what
     /// [`WayangContext::run`] then reads).
-    pub fn explain_plan(&self, execution_plan: &ExecutionPlan) -> Explanation {
-        Explanation::new(execution_plan, self.cost_model().as_ref())
+    pub fn explain_plan(&self, execution_plan: &ExecutionPlan) -> Result<Explanation> {
+        Ok(Explanation::new(
+            execution_plan,
+            self.cost_model()?.as_ref(),
+        ))
     }
 
     /// The configuration.
@@ -160,6 +193,13 @@ impl WayangContext {
     }
 
     fn plan_for(&self, plan: &WayangPlan, purpose: Purpose) -> Result<ExecutionPlan> {
+        for key in self.unknown_configuration_keys() {
+            tracing::warn!(
+                key,
+                "configuration key read by no registered platform or connector (a typo?)"
+            );
+        }
+        let model = self.cost_model()?;
         let options = candidates(plan, &self.plugins)?;
         let prepared = self.prepare_sources(plan, purpose)?;
         let estimates = self.estimate_with(plan, &prepared);
@@ -170,7 +210,7 @@ impl WayangContext {
         };
         let picks = match &self.chooser {
             Some(chooser) => chooser.choose(plan, &options, &planning)?,
-            None => CostBasedChooser::new(self.cost_model()).choose(plan, &options, &planning)?,
+            None => CostBasedChooser::new(model).choose(plan, &options, &planning)?,
         };
         let operators = options
             .into_iter()

@@ -31,6 +31,16 @@ pub trait Plugin: Send + Sync {
         Vec::new()
     }
 
+    /// Every `wayang.*` configuration key the platform reads, so that a
+    /// mistyped one can be reported (default: those it has defaults for;
+    /// cost-model keys are known to core).
+    fn configuration_keys(&self) -> Vec<&'static str> {
+        self.default_configuration()
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect()
+    }
+
     /// The connectors' preparers this platform brings (the Kafka one, for
     /// platforms that run Kafka operators). A context runs each preparer
     /// once per job, however many plugins bring it (by name).
@@ -75,6 +85,11 @@ pub trait JobPreparer: Send + Sync {
     /// A unique name (`wayang-kafka`): plugins that bring the same preparer
     /// share one run of it.
     fn name(&self) -> &'static str;
+
+    /// Every `wayang.*` configuration key the connector reads.
+    fn configuration_keys(&self) -> &'static [&'static str] {
+        &[]
+    }
 
     /// Prepares the nodes of `plan` this connector is responsible for; an
     /// error (an unreachable cluster) fails planning at once.

@@ -214,7 +214,7 @@ Filter \"thirds\" (#2) <- #1  on java as JavaFilterOperator  estimate 33 (90%)  
 LocalCallbackSink #3 <- #2  on java as JavaLocalCallbackSink  estimate 33 (90%)  cost 0.003 ms
 conversion CollectRdd of #1: rdd -> collection  cost 0.010 ms
 conversion StreamCollection of #1: collection -> stream  cost 0.010 ms
-stages: spark -> java; estimated total 0.552 ms"
+stages: spark -> java; estimated total 0.554 ms"
     );
     let json: serde_json::Value = serde_json::from_str(&explanation.to_json()).unwrap();
     assert_eq!(
@@ -268,4 +268,30 @@ fn planning_a_fifty_operator_plan_is_fast_and_valid() {
     let execution = plan.execution_plan(&ctx).unwrap();
     assert!(execution.plan().nodes().len() >= 50);
     plan.execute(&ctx).unwrap();
+}
+
+#[test]
+fn mistyped_configuration_keys_are_reported_and_bad_costs_are_errors() {
+    let ctx = WayangContext::new()
+        .with(wayang_java::plugin())
+        .with(wayang_spark::plugin())
+        .with_config("wayang.kafka.timeout.ms", 5000)
+        .with_config("wayang.kafka.timout.ms", 5000)
+        .with_config("wayang.java.cost.record.ns", 3)
+        .with_config("wayang.jav.cost.record.ns", 3)
+        .with_config("wayang.spark.partitions", 2)
+        .with_config("wayang.cost.reduce_by.factor", 1.5);
+    assert_eq!(
+        ctx.unknown_configuration_keys(),
+        ["wayang.jav.cost.record.ns", "wayang.kafka.timout.ms"]
+    );
+
+    let bad = ctx.with_config("wayang.spark.cost.parallelism", "lots");
+    let plan = PlanBuilder::new();
+    let _ = plan.read_collection(vec![1, 2]).collect();
+    let error = plan.execute(&bad).unwrap_err().to_string();
+    assert!(
+        error.contains("wayang.spark.cost.parallelism = \"lots\" (from code) is not a valid f64"),
+        "{error}"
+    );
 }

@@ -40,6 +40,15 @@ impl JobPreparer for KafkaPreparer {
         "wayang-kafka"
     }
 
+    fn configuration_keys(&self) -> &'static [&'static str] {
+        &[
+            crate::settings::TIMEOUT_KEY,
+            crate::settings::READ_IDLE_TIMEOUT_KEY,
+            crate::settings::FLUSH_TIMEOUT_KEY,
+            crate::settings::CRASH_AT_KEY,
+        ]
+    }
+
     fn prepare(
         &self,
         plan: &WayangPlan,

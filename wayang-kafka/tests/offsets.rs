@@ -236,7 +236,7 @@ fn a_job_reads_exactly_what_its_plan_resolved() {
         .named("input")
         .collect();
     let job = plan.prepare(&common::ctx()).unwrap();
-    let explained = job.explain().operators[0].estimate;
+    let explained = job.explain().unwrap().operators[0].estimate;
     // Records that arrive between planning and execution are not read: the
     // ranges were resolved once, for both.
     cluster

@@ -113,6 +113,14 @@ impl Configuration {
         }
     }
 
+    /// Every key set in any layer.
+    pub fn keys(&self) -> std::collections::BTreeSet<&str> {
+        self.layers
+            .iter()
+            .flat_map(|(_, values)| values.keys().map(String::as_str))
+            .collect()
+    }
+
     /// The layer `key`'s value comes from.
     pub fn source_of(&self, key: &str) -> Option<&Layer> {
         self.lookup(key).map(|(layer, _)| layer)

@@ -2,9 +2,11 @@
 //! platform, of converting a channel, and of starting a platform.
 //!
 //! The model is a trait so that it can be replaced. The default,
-//! [`ConfiguredCostModel`], reads its parameters from the job configuration
-//! (plugins supply defaults for this class of machine; the `calibrate` bench
-//! binary measures them on the machine at hand and writes a file to load):
+//! [`ConfiguredCostModel`], reads its parameters from the job configuration;
+//! unset ones default to what `calibrate` measured on the project's machine
+//! class (the checked-in file, see [`super::calibration`]), and what it does
+//! not measure to named guesses. A parameter that is not a non-negative
+//! number is a configuration error, not a silent default.
 //!
 //! | key | meaning |
 //! |---|---|
@@ -22,8 +24,10 @@
 //! source: its output). A user's `with_udf_cost` multiplies its per-record
 //! cost.
 
+use super::calibration::default_value;
 use crate::channels::ChannelConversion;
 use crate::config::Configuration;
+use crate::error::{Error, Result};
 use crate::operators::OperatorKind;
 use crate::optimizer::Estimate;
 use crate::plan::OperatorNode;
@@ -53,54 +57,80 @@ pub struct ConfiguredCostModel {
     config: Configuration,
 }
 
-/// The relative per-record work of each operator kind against a map with a
-/// trivial function (sort, distinct and group-by as `calibrate` measured
-/// them on java; the others estimated; `calibrate` refines them).
+/// The relative per-record work of an operator kind against a map with a
+/// trivial function, by default: measured by `calibrate` (filter, flat_map,
+/// reduce_by, distinct, sort, group_by) or guessed (see
+/// [`super::calibration::GUESSES`]).
 pub fn default_factor(kind: OperatorKind) -> f64 {
-    use OperatorKind as K;
-    match kind {
-        K::CollectionSource => 0.5,
-        K::TextFileSource => 4.0,
-        K::KafkaTopicSource => 60.0,
-        K::Map
-        | K::Filter
-        | K::MapPartitions
-        | K::GlobalReduce
-        | K::Cartesian
-        | K::LocalCallbackSink => 1.0,
-        K::FlatMap => 1.5,
-        K::Sample => 2.0,
-        K::ReduceBy => 4.0,
-        K::GroupBy => 2.6,
-        K::Distinct => 2.3,
-        K::Sort => 15.0,
-        K::Count | K::Union => 0.3,
-        K::Join | K::CoGroup => 6.0,
-        K::TextFileSink => 3.0,
-        K::KafkaTopicSink => 20.0,
+    default_value(&format!("wayang.cost.{}.factor", snake(kind.name()))).unwrap_or(1.0)
+}
+
+/// The parameters of a platform's cost, as keys end after
+/// `wayang.<platform>.cost.`.
+const PLATFORM_PARAMETERS: &[&str] = &["startup.ms", "operator.ms", "record.ns", "parallelism"];
+
+/// Whether `key` is a parameter of the cost model for one of `platforms`.
+pub fn is_cost_key(key: &str, platforms: &[Platform]) -> bool {
+    let kind_parameter = |rest: &str, suffix: &str| {
+        rest.strip_suffix(suffix)
+            .is_some_and(|kind| OperatorKind::ALL.iter().any(|k| snake(k.name()) == kind))
+    };
+    if let Some(rest) = key.strip_prefix("wayang.cost.") {
+        return kind_parameter(rest, ".factor")
+            || rest == "conversion.ms"
+            || rest == "conversion.record.ns"
+            || rest
+                .strip_prefix("conversion.")
+                .is_some_and(|r| r.ends_with(".record.ns"));
     }
+    platforms.iter().any(|platform| {
+        key.strip_prefix(&format!("wayang.{}.cost.", platform.name()))
+            .is_some_and(|rest| {
+                PLATFORM_PARAMETERS.contains(&rest)
+                    || kind_parameter(rest, ".factor")
+                    || kind_parameter(rest, ".ms")
+            })
+    })
 }
 
 impl ConfiguredCostModel {
-    /// A model reading `config`.
-    pub fn new(config: Configuration) -> Self {
-        ConfiguredCostModel { config }
+    /// A model reading `config`; every cost parameter set in it must be a
+    /// non-negative number.
+    pub fn new(config: Configuration) -> Result<Self> {
+        for key in config.keys() {
+            if key.starts_with("wayang.") && key.contains(".cost.") {
+                let value: f64 = config.get_or(key, 0.0)?;
+                if !value.is_finite() || value < 0.0 {
+                    return Err(Error::Configuration(format!(
+                        "{key} = {value} (from {}) is not a non-negative number",
+                        config
+                            .source_of(key)
+                            .map_or("?".to_string(), |l| l.to_string())
+                    )));
+                }
+            }
+        }
+        Ok(ConfiguredCostModel { config })
     }
 
-    fn number(&self, key: &str, default: f64) -> f64 {
-        self.config.get_or(key, default).unwrap_or(default)
+    /// A parameter: the configuration's value (checked when the model was
+    /// made), else its calibrated or guessed default, else `fallback` (for
+    /// platforms nobody calibrated).
+    fn number(&self, key: &str, fallback: f64) -> f64 {
+        self.config
+            .get(key)
+            .and_then(|v| v.trim().parse().ok())
+            .or_else(|| default_value(key))
+            .unwrap_or(fallback)
     }
 
-    fn platform_number(&self, platform: Platform, what: &str, default: f64) -> f64 {
-        self.number(&format!("wayang.{}.cost.{what}", platform.name()), default)
+    fn platform_number(&self, platform: Platform, what: &str, fallback: f64) -> f64 {
+        self.number(&format!("wayang.{}.cost.{what}", platform.name()), fallback)
     }
 
     /// The per-record factor of an operator kind on a platform.
     pub fn factor(&self, platform: Platform, kind: OperatorKind) -> f64 {
-        let general = self.number(
-            &format!("wayang.cost.{}.factor", snake(kind.name())),
-            default_factor(kind),
-        );
+        let general = self.number(&format!("wayang.cost.{}.factor", snake(kind.name())), 1.0);
         self.platform_number(platform, &format!("{}.factor", snake(kind.name())), general)
     }
 
@@ -139,10 +169,7 @@ impl CostModel for ConfiguredCostModel {
     fn conversion(&self, conversion: &ChannelConversion, records: f64) -> f64 {
         let per_record = self.number(
             &format!("wayang.cost.conversion.{}.record.ns", conversion.name),
-            {
-                // calibrate measured about 2.75 ns on this machine class.
-                self.number("wayang.cost.conversion.record.ns", 3.0)
-            },
+            self.number("wayang.cost.conversion.record.ns", 3.0),
         );
         self.number("wayang.cost.conversion.ms", 0.01)
             + records * per_record / 1e6 / self.parallelism(conversion.platform)
@@ -185,7 +212,7 @@ mod tests {
             .set("wayang.fast.cost.parallelism", 2)
             .set("wayang.fast.cost.operator.ms", 1)
             .set("wayang.cost.collection_source.factor", 1);
-        let model = ConfiguredCostModel::new(config);
+        let model = ConfiguredCostModel::new(config).unwrap();
         let node = OperatorNode::new(
             NodeId(0),
             Operator::CollectionSource(CollectionSource::new(vec![0u8; 3])),
@@ -195,5 +222,53 @@ mod tests {
         let cost = model.operator(Platform::new("fast"), &node, &[], Estimate::exact(1e6));
         assert!((cost - 6.0).abs() < 1e-6, "{cost}");
         assert_eq!(model.startup(Platform::new("fast")), 0.0);
+    }
+
+    #[test]
+    fn a_malformed_parameter_is_an_error_not_a_default() {
+        let mut config = Configuration::new();
+        config.set("wayang.java.cost.record.ns", "fast");
+        let error = ConfiguredCostModel::new(config).unwrap_err().to_string();
+        assert!(
+            error.contains("wayang.java.cost.record.ns = \"fast\""),
+            "{error}"
+        );
+        let mut config = Configuration::new();
+        config.set("wayang.cost.sort.factor", -2);
+        let error = ConfiguredCostModel::new(config).unwrap_err().to_string();
+        assert!(error.contains("not a non-negative number"), "{error}");
+    }
+
+    #[test]
+    fn cost_keys_are_recognised() {
+        let java = [Platform::new("java")];
+        for key in [
+            "wayang.cost.reduce_by.factor",
+            "wayang.cost.conversion.ms",
+            "wayang.cost.conversion.CollectStream.record.ns",
+            "wayang.java.cost.record.ns",
+            "wayang.java.cost.kafka_topic_source.ms",
+            "wayang.java.cost.sort.factor",
+        ] {
+            assert!(is_cost_key(key, &java), "{key}");
+        }
+        for key in [
+            "wayang.cost.reduce.factor",
+            "wayang.java.cost.records.ns",
+            "wayang.spark.cost.record.ns",
+        ] {
+            assert!(!is_cost_key(key, &java), "{key}");
+        }
+    }
+
+    #[test]
+    fn defaults_come_from_the_calibration() {
+        let model = ConfiguredCostModel::new(Configuration::new()).unwrap();
+        let measured = default_value("wayang.cost.reduce_by.factor").unwrap();
+        assert_eq!(
+            model.factor(Platform::new("java"), OperatorKind::ReduceBy),
+            measured
+        );
+        assert_eq!(default_factor(OperatorKind::Join), 6.0, "a named guess");
     }
 }

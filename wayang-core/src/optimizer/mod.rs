@@ -4,11 +4,13 @@
 //! - [`cardinality`]: interval estimates with a confidence, exact where the
 //!   data is known before running;
 //! - [`cost`]: the [`CostModel`] trait and its configured default;
+//! - [`calibration`]: the cost model's measured defaults and named guesses;
 //! - [`placement`]: the candidates per operator (mappings, `on(..)`) and the
 //!   [`PlatformChooser`] trait;
 //! - [`enumerate`]: the cost-based chooser;
 //! - [`explain`]: the chosen plan with its estimates and costs.
 
+pub mod calibration;
 pub mod cardinality;
 pub mod cost;
 pub mod enumerate;

@@ -141,14 +141,55 @@ fn main() -> anyhow::Result<()> {
         }
     }
 
-    let mut text =
-        String::from("# Cost model parameters measured by `calibrate` on this machine.\n");
+    values.push((
+        wayang_core::optimizer::calibration::CORES_KEY.into(),
+        cores.to_string(),
+    ));
+    let mut text = String::from(
+        "# Cost model parameters measured by `calibrate` on this machine:\n\
+         #   cargo run --release -p wayang-examples --bin calibrate -- --out FILE\n",
+    );
+    text.push_str(&format!("# on {}", today()));
+    if let Some(commit) = commit() {
+        text.push_str(&format!(", at commit {commit}"));
+    }
+    text.push_str(&format!(", {cores} cores, {n} records per large run.\n"));
     for (key, value) in &values {
         text.push_str(&format!("{key} = {value}\n"));
     }
     std::fs::write(&args.out, text).with_context(|| format!("writing {}", args.out.display()))?;
     println!("wrote {}", args.out.display());
     Ok(())
+}
+
+/// Today's date (UTC), `YYYY-MM-DD`.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The checked-out commit, if this runs in a git work tree.
+fn commit() -> Option<String> {
+    let output = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
 /// Each measured kind's work per record relative to a map, on `ctx`.

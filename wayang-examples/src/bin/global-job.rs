@@ -85,7 +85,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     // One resolution for both: the plan shown is exactly what is read.
     let prepared = plan.prepare(&ctx)?;
     if args.explain {
-        println!("{}", prepared.explain());
+        println!("{}", prepared.explain()?);
     }
     println!("{}", prepared.execute()?);
     Ok(())

@@ -33,18 +33,7 @@ impl Plugin for JavaPlugin {
     }
 
     fn default_configuration(&self) -> Vec<(&'static str, String)> {
-        vec![
-            (TEXT_FILE_BUFFER_KEY, (1usize << 16).to_string()),
-            // Cost model defaults measured by `calibrate` on a 2-core machine
-            // of this class; run it to measure the machine at hand. A Kafka
-            // source or sink sets up one client (a few ms on loopback).
-            ("wayang.java.cost.startup.ms", "0.005".into()),
-            ("wayang.java.cost.operator.ms", "0.003".into()),
-            ("wayang.java.cost.record.ns", "2.2".into()),
-            ("wayang.java.cost.parallelism", "1".into()),
-            ("wayang.java.cost.kafka_topic_source.ms", "2".into()),
-            ("wayang.java.cost.kafka_topic_sink.ms", "2".into()),
-        ]
+        vec![(TEXT_FILE_BUFFER_KEY, (1usize << 16).to_string())]
     }
 
     fn preparers(&self) -> Vec<Arc<dyn JobPreparer>> {

@@ -28,6 +28,15 @@ pub fn plugin() -> SparkPlugin {
     SparkPlugin
 }
 
+/// Spark's effective parallelism on `cores` cores: the calibrated one,
+/// scaled from the cores it was measured on.
+fn parallelism(cores: usize) -> f64 {
+    use wayang_core::optimizer::calibration::{default_value, CORES_KEY};
+    let measured = default_value("wayang.spark.cost.parallelism").unwrap_or(1.0);
+    let measured_on = default_value(CORES_KEY).unwrap_or(measured.ceil()).max(1.0);
+    (measured / measured_on * cores as f64).max(1.0)
+}
+
 /// The machine's cores, the default parallelism.
 pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -52,32 +61,12 @@ impl Plugin for SparkPlugin {
             (PARALLELISM_KEY, cores.to_string()),
             (PARTITIONS_KEY, cores.to_string()),
             (KAFKA_MIN_TASKS_KEY, cores.to_string()),
-            // Cost model defaults measured by `calibrate` on a 2-core machine
-            // of this class (a job pays the thread pool's start); run it to
-            // measure the machine at hand. The Kafka source sets up one
-            // consumer per task, the sink one shared producer.
-            ("wayang.spark.cost.startup.ms", "0.14".into()),
-            ("wayang.spark.cost.operator.ms", "0.001".into()),
-            ("wayang.spark.cost.record.ns", "2.1".into()),
+            // calibrate measured spark's effective parallelism on the cores
+            // it ran on: scaled to this machine's.
             (
                 "wayang.spark.cost.parallelism",
-                format!("{:.2}", cores as f64 * 0.94),
+                format!("{:.2}", parallelism(cores)),
             ),
-            (
-                "wayang.spark.cost.kafka_topic_source.ms",
-                (2 * cores).to_string(),
-            ),
-            ("wayang.spark.cost.kafka_topic_sink.ms", "2".into()),
-            // Shuffles hash, copy into buckets and read again: wide operators
-            // cost about twice java's per record (calibrate, one core);
-            // reduce-by-key's map-side combine mostly avoids it. Join and
-            // co-group were not measured and are assumed alike.
-            ("wayang.spark.cost.distinct.factor", "4.9".into()),
-            ("wayang.spark.cost.group_by.factor", "4.8".into()),
-            ("wayang.spark.cost.sort.factor", "18.5".into()),
-            ("wayang.spark.cost.flat_map.factor", "1.6".into()),
-            ("wayang.spark.cost.join.factor", "12".into()),
-            ("wayang.spark.cost.co_group.factor", "12".into()),
         ]
     }
 
