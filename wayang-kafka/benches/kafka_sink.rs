@@ -8,6 +8,8 @@
 //! With `WAYANG_BENCH_BROKERS=host:port` it also measures that broker
 //! (e.g. tansu: `bash scripts/real-broker.sh start`).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use wayang_api::kafka::{ExactlyOnce, KafkaCluster, StopOffsets};
@@ -37,7 +39,7 @@ fn main() {
     };
     create_embedded("input", PARTITIONS);
     create_embedded("wayang-positions", 1);
-    fill(&embedded.cluster(), "input", records);
+    common::fill(&embedded.cluster(), "input", records, PAYLOAD, PARTITIONS);
     measure(
         "embedded mock cluster",
         &embedded.cluster(),
@@ -56,7 +58,7 @@ fn main() {
         let input = format!("sink-bench-in-{}", std::process::id());
         create_real(&input, PARTITIONS);
         create_real("wayang-positions", 1);
-        fill(&real, &input, records);
+        common::fill(&real, &input, records, PAYLOAD, PARTITIONS);
         // tansu's memory storage reports a wrong high watermark: read to the end.
         measure(
             &format!("real broker at {servers}"),
@@ -67,27 +69,6 @@ fn main() {
             &create_real,
         );
     }
-}
-
-fn fill(cluster: &KafkaCluster, topic: &str, records: u64) {
-    let plan = PlanBuilder::new();
-    plan.read_collection(0..records)
-        .map(|i| {
-            let mut payload = format!("{i:020}").into_bytes();
-            payload.resize(PAYLOAD, b'x');
-            payload
-        })
-        .write_kafka_topic(cluster, topic)
-        .partition(|payload| {
-            let index: u64 = std::str::from_utf8(&payload[..20])
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            (index % PARTITIONS as u64) as i32
-        })
-        .bytes();
-    plan.execute(&WayangContext::new().with(wayang_java::plugin()))
-        .expect("fill");
 }
 
 fn measure(

@@ -8,6 +8,8 @@
 //! With `WAYANG_BENCH_BROKERS=host:port` it also measures that broker
 //! (e.g. tansu: `bash scripts/real-broker.sh start`).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -30,7 +32,7 @@ fn main() {
         .unwrap_or(300_000);
     let embedded = EmbeddedCluster::start("bench", 3).expect("embedded cluster");
     embedded.create_topic("bench", PARTITIONS).expect("topic");
-    fill(&embedded.cluster(), "bench", records);
+    common::fill(&embedded.cluster(), "bench", records, PAYLOAD, PARTITIONS);
     let low: i64 = embedded
         .low_watermarks("bench")
         .expect("watermarks")
@@ -52,7 +54,7 @@ fn main() {
         let real = KafkaCluster::new("real").with("bootstrap.servers", servers.as_str());
         let topic = format!("bench-{}", std::process::id());
         admin::create_topic(&real, &topic, PARTITIONS, &KafkaSettings::default()).expect("topic");
-        fill(&real, &topic, records);
+        common::fill(&real, &topic, records, PAYLOAD, PARTITIONS);
         // tansu's memory storage reports a wrong high watermark: read to the end.
         measure(
             &format!("real broker at {servers}"),
@@ -62,29 +64,6 @@ fn main() {
             StopOffsets::EndOfPartition,
         );
     }
-}
-
-fn fill(cluster: &KafkaCluster, topic: &str, records: u64) {
-    let plan = PlanBuilder::new();
-    plan.read_collection(0..records)
-        .map(|i| {
-            let mut payload = format!("{i:020}").into_bytes();
-            payload.resize(PAYLOAD, b'x');
-            payload
-        })
-        .write_kafka_topic(cluster, topic)
-        // Round-robin: keyless records are sticky-partitioned in bursts, which
-        // can push one partition past the mock broker's retention.
-        .partition(|payload| {
-            let index: u64 = std::str::from_utf8(&payload[..20])
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            (index % PARTITIONS as u64) as i32
-        })
-        .bytes();
-    plan.execute(&WayangContext::new().with(wayang_java::plugin()))
-        .expect("fill");
 }
 
 fn measure(broker: &str, cluster: &KafkaCluster, topic: &str, records: u64, stop: StopOffsets) {

@@ -102,28 +102,7 @@ impl EmbeddedCluster {
         K: AsRef<[u8]>,
         V: AsRef<[u8]>,
     {
-        let settings = KafkaSettings::default();
-        let writer =
-            TopicWriter::open(&self.cluster(), topic, &WriterOptions::default(), &settings)?;
-        for (key, value) in records {
-            let sent = match &value {
-                Some(value) => writer.send(OutgoingRecord {
-                    key: Some(key.as_ref()),
-                    payload: value.as_ref(),
-                    partition: None,
-                    timestamp: None,
-                    headers: &[],
-                }),
-                None => writer.send_tombstone(key.as_ref(), None),
-            };
-            sent.map_err(|reason| KafkaError::Produce {
-                alias: self.alias.clone(),
-                topic: topic.to_string(),
-                reason,
-                code: None,
-            })?;
-        }
-        writer.flush()
+        self.produce_raw(topic, records.into_iter().map(|(k, v)| (Some(k), v)))
     }
 
     /// Produces `(key, value)` records and waits for every delivery.
@@ -136,18 +115,35 @@ impl EmbeddedCluster {
         K: AsRef<[u8]>,
         V: AsRef<[u8]>,
     {
+        self.produce_raw(topic, records.into_iter().map(|(k, v)| (k, Some(v))))
+    }
+
+    fn produce_raw<K, V>(
+        &self,
+        topic: &str,
+        records: impl Iterator<Item = (Option<K>, Option<V>)>,
+    ) -> Result<u64, KafkaError>
+    where
+        K: AsRef<[u8]>,
+        V: AsRef<[u8]>,
+    {
         let settings = KafkaSettings::default();
         let writer =
             TopicWriter::open(&self.cluster(), topic, &WriterOptions::default(), &settings)?;
         for (key, value) in records {
-            let record = OutgoingRecord {
-                key: key.as_ref().map(AsRef::as_ref),
-                payload: value.as_ref(),
-                partition: None,
-                timestamp: None,
-                headers: &[],
+            let key = key.as_ref().map(AsRef::as_ref);
+            let sent = match (&value, key) {
+                (Some(value), _) => writer.send(OutgoingRecord {
+                    key,
+                    payload: value.as_ref(),
+                    partition: None,
+                    timestamp: None,
+                    headers: &[],
+                }),
+                (None, Some(key)) => writer.send_tombstone(key, None),
+                (None, None) => Err("a record without a key needs a value".to_string()),
             };
-            writer.send(record).map_err(|reason| KafkaError::Produce {
+            sent.map_err(|reason| KafkaError::Produce {
                 alias: self.alias.clone(),
                 topic: topic.to_string(),
                 reason,

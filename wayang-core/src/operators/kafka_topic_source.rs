@@ -112,17 +112,7 @@ impl<F: Format> RecordDecoder for RecordWithMetadataDecoder<F> {
     fn decode(&self, records: Box<dyn RawRecords>) -> AnyIter {
         AnyIter::new(Decoded {
             records,
-            decode: |view: &RecordView<'_>| {
-                Ok(KafkaRecord {
-                    topic: view.topic.to_string(),
-                    partition: view.partition,
-                    offset: view.offset,
-                    timestamp: view.timestamp,
-                    key: view.key.map(<[u8]>::to_vec),
-                    headers: view.headers.to_vec(),
-                    value: F::decode(payload(view)?)?,
-                })
-            },
+            decode: |view: &RecordView<'_>| Ok(with_metadata(view, F::decode(payload(view)?)?)),
             _type: PhantomData,
         })
     }
@@ -139,51 +129,44 @@ impl<F, const META: bool> Default for ChangelogDecoder<F, META> {
     }
 }
 
-impl<F: Format> RecordDecoder for ChangelogDecoder<F, false> {
+impl<F: Format, const META: bool> RecordDecoder for ChangelogDecoder<F, META> {
     fn format(&self) -> &'static str {
         F::NAME
     }
 
     fn needs_headers(&self) -> bool {
-        false
+        META
     }
 
     fn decode(&self, records: Box<dyn RawRecords>) -> AnyIter {
-        AnyIter::new(Decoded {
-            records,
-            decode: |view: &RecordView<'_>| changelog_entry(view, |payload| F::decode(payload)),
-            _type: PhantomData,
-        })
+        if META {
+            AnyIter::new(Decoded {
+                records,
+                decode: |view: &RecordView<'_>| {
+                    changelog_entry(view, |payload| Ok(with_metadata(view, F::decode(payload)?)))
+                },
+                _type: PhantomData,
+            })
+        } else {
+            AnyIter::new(Decoded {
+                records,
+                decode: |view: &RecordView<'_>| changelog_entry(view, |payload| F::decode(payload)),
+                _type: PhantomData,
+            })
+        }
     }
 }
 
-impl<F: Format> RecordDecoder for ChangelogDecoder<F, true> {
-    fn format(&self) -> &'static str {
-        F::NAME
-    }
-
-    fn needs_headers(&self) -> bool {
-        true
-    }
-
-    fn decode(&self, records: Box<dyn RawRecords>) -> AnyIter {
-        AnyIter::new(Decoded {
-            records,
-            decode: |view: &RecordView<'_>| {
-                changelog_entry(view, |payload| {
-                    Ok(KafkaRecord {
-                        topic: view.topic.to_string(),
-                        partition: view.partition,
-                        offset: view.offset,
-                        timestamp: view.timestamp,
-                        key: view.key.map(<[u8]>::to_vec),
-                        headers: view.headers.to_vec(),
-                        value: F::decode(payload)?,
-                    })
-                })
-            },
-            _type: PhantomData,
-        })
+/// A record's metadata around its decoded value.
+fn with_metadata<T>(view: &RecordView<'_>, value: T) -> KafkaRecord<T> {
+    KafkaRecord {
+        topic: view.topic.to_string(),
+        partition: view.partition,
+        offset: view.offset,
+        timestamp: view.timestamp,
+        key: view.key.map(<[u8]>::to_vec),
+        headers: view.headers.to_vec(),
+        value,
     }
 }
 
