@@ -248,3 +248,75 @@ fn the_readme_command_runs_the_whole_scenario() {
         );
     }
 }
+
+#[test]
+fn numbers_job4_cannot_compute_exactly_are_located_errors() {
+    let contribution = |partner: &str, sum_cents: i64, customers: u64| {
+        (
+            Some(format!("{partner}|2025-03|books")),
+            format!(
+                r#"{{"partner":"{partner}","month":"2025-03","category":"books","sum_cents":{sum_cents},"customers":{customers}}}"#
+            ),
+        )
+    };
+    let shared = EmbeddedCluster::start("zone-b", 1).unwrap();
+    shared.create_topic("global-averages", 1).unwrap();
+    let run = |partners: &[EmbeddedCluster]| {
+        let job = GlobalJob {
+            sources: partners
+                .iter()
+                .map(|c| (c.cluster(), "contributions".into()))
+                .collect(),
+            sink: shared.cluster(),
+            sink_topic: "global-averages".into(),
+            exactly_once: None,
+            on_bad_record: BadRecordPolicy::Fail,
+        };
+        let plan = PlanBuilder::new();
+        global::build(&plan, &job).unwrap();
+        plan.execute(&PlatformChoice::Auto.context())
+            .unwrap_err()
+            .to_string()
+    };
+    // Three contributions of 4e18 cents: their sum does not fit in 64 bits.
+    let partners: Vec<EmbeddedCluster> = ["emea", "apac", "us-west"]
+        .iter()
+        .map(|alias| {
+            let cluster = EmbeddedCluster::start(*alias, 1).unwrap();
+            cluster.create_topic("contributions", 1).unwrap();
+            cluster
+                .produce(
+                    "contributions",
+                    [contribution(alias, 4_000_000_000_000_000_000, 3)],
+                )
+                .unwrap();
+            cluster
+        })
+        .collect();
+    let error = run(&partners);
+    assert!(
+        error.contains("month 2025-03 category books: the sum of cents does not fit in 64 bits"),
+        "{error}"
+    );
+    assert!(
+        shared.read_all("global-averages").unwrap().is_empty(),
+        "no wrapped sum published"
+    );
+
+    // A contribution of no customers has no average: a bad record, located.
+    let empty = EmbeddedCluster::start("emea", 1).unwrap();
+    empty.create_topic("contributions", 1).unwrap();
+    empty
+        .produce("contributions", [contribution("emea", 500, 0)])
+        .unwrap();
+    let error = run(&[empty]);
+    assert!(
+        error.contains("cluster \"emea\": topic \"contributions\" partition 0 offset 0: value is not valid json")
+            && error.contains("customers is 0"),
+        "{error}"
+    );
+    assert!(
+        shared.read_all("global-averages").unwrap().is_empty(),
+        "no null average published"
+    );
+}
