@@ -256,10 +256,12 @@ impl ClientContext for ClientEvents {
 
 impl ConsumerContext for ClientEvents {}
 
-/// Runs a blocking request of `consumer` in slices of at most 100 ms until
-/// it succeeds, fails for good, or `settings.timeout` passes; between
-/// slices it serves the client's events, so an authentication failure ends
-/// the wait as soon as librdkafka reports it.
+/// Runs a blocking request of `consumer` in slices until it succeeds, fails
+/// for good, or `settings.timeout` passes; between slices it serves the
+/// client's events, so an authentication failure ends the wait as soon as
+/// librdkafka reports it. Slices start at 100 ms and double, so a cluster
+/// whose round trip is longer than a slice (another region, TLS set-up)
+/// still answers in time.
 pub(crate) fn within<T>(
     consumer: &Consumer,
     cluster: &KafkaCluster,
@@ -267,11 +269,13 @@ pub(crate) fn within<T>(
     action: &'static str,
     mut request: impl FnMut(Duration) -> Result<T, RdError>,
 ) -> Result<T, KafkaError> {
-    const SLICE: Duration = Duration::from_millis(100);
     let deadline = Instant::now() + settings.timeout;
+    let mut slice = Duration::from_millis(100);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let error = match request(left.min(SLICE).max(Duration::from_millis(1))) {
+        let this_slice = left.min(slice).max(Duration::from_millis(1));
+        slice = slice.saturating_mul(2);
+        let error = match request(this_slice) {
             Ok(answer) => return Ok(answer),
             Err(error) => error,
         };

@@ -154,6 +154,13 @@ fn bound_session(
     source: &KafkaTopicSource,
     sessions: &BTreeMap<&str, Arc<Session>>,
 ) -> Result<Option<Arc<Session>>> {
+    if source.table && source.start != wayang_core::kafka::StartOffsets::Earliest {
+        return Err(Error::plan(format!(
+            "{} reads its topics as tables, which are always read whole from the earliest \
+             offset; drop starting_offsets/resume_group (commit_to_group still commits)",
+            node.label()
+        )));
+    }
     let Some(spec) = &source.exactly_once else {
         return Ok(None);
     };

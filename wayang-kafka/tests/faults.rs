@@ -312,3 +312,25 @@ fn an_offset_out_of_range_is_blamed_on_its_partition() {
     assert_eq!(kafka.code(), Some(ErrorCode::OFFSET_OUT_OF_RANGE));
     assert!(!kafka.is_retriable());
 }
+
+#[test]
+fn a_cluster_slower_than_the_first_wait_still_answers() {
+    // Every request takes 300 ms, as to a cluster in another region: a
+    // client that gave up on each request after 100 ms would never see an
+    // answer.
+    let cluster = common::cluster_with("far-away", "t", 1);
+    cluster.produce("t", [(None::<&str>, "hello")]).unwrap();
+    cluster
+        .mock()
+        .broker_round_trip_time(1, std::time::Duration::from_millis(300))
+        .unwrap();
+    let ctx = common::ctx().with_config(wayang_kafka::TIMEOUT_KEY, 10_000);
+    let plan = PlanBuilder::new();
+    let out = plan
+        .read_kafka_topic(&cluster.cluster(), "t")
+        .string()
+        .collect();
+    let built = plan.build().unwrap();
+    common::within_a_minute(move || ctx.execute(&built).map(drop)).unwrap();
+    assert_eq!(out.take().unwrap(), ["hello"]);
+}

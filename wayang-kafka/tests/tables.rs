@@ -183,3 +183,20 @@ fn a_table_sink_needs_a_key_and_one_record_per_key() {
     let error = plan.execute(&common::ctx()).unwrap_err().to_string();
     assert!(error.contains("has no key: add .key(..)"), "{error}");
 }
+
+#[test]
+fn a_table_read_cannot_start_anywhere_but_the_start() {
+    let cluster = common::cluster_with("whole", "t", 1);
+    let plan = PlanBuilder::new();
+    let _ = plan
+        .read_kafka_topic(&cluster.cluster(), "t")
+        .resume_group("g")
+        .as_table()
+        .string()
+        .collect();
+    let error = plan.execute(&common::ctx()).unwrap_err().to_string();
+    assert!(
+        error.contains("are always read whole from the earliest offset"),
+        "{error}"
+    );
+}
