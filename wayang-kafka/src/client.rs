@@ -153,10 +153,35 @@ pub(crate) fn redact(cluster: &KafkaCluster, text: &str) -> String {
 fn redact_values(values: &[String], text: &str) -> String {
     let mut out = text.to_string();
     for value in values {
-        if out.contains(value.as_str()) {
-            out = out.replace(value.as_str(), REDACTED);
+        if !out.contains(value.as_str()) {
+            continue;
         }
+        out = if value.chars().count() >= 4 {
+            out.replace(value.as_str(), REDACTED)
+        } else {
+            // A short value (an unknown setting's `1`) is only redacted as a
+            // whole token, or every digit of every log line would be.
+            replace_tokens(&out, value)
+        };
     }
+    out
+}
+
+/// `text` with every occurrence of `value` that is not part of a longer
+/// alphanumeric run replaced by [`REDACTED`].
+fn replace_tokens(text: &str, value: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(value) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + value.len()..].chars().next();
+        let alone =
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric);
+        out.push_str(&rest[..at]);
+        out.push_str(if alone { REDACTED } else { value });
+        rest = &rest[at + value.len()..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -229,10 +254,12 @@ impl ClientEvents {
     }
 }
 
-/// Whether a librdkafka failure line is about authentication.
+/// Whether a librdkafka failure line is about authentication (SASL), not
+/// a dropped connection: TLS failures are left to the error codes, since a
+/// broker restarting mid-handshake logs them too.
 fn is_auth_message(message: &str) -> bool {
     let lower = message.to_ascii_lowercase();
-    ["sasl", "authentication", "ssl handshake", "certificate"]
+    ["sasl", "authentication"]
         .iter()
         .any(|word| lower.contains(word))
 }
@@ -395,6 +422,12 @@ mod tests {
         assert_eq!(
             shown,
             "conf: sasl.password=[redacted] sasl.pasword=[redacted] servers h:1"
+        );
+        // A short value is redacted where it stands alone, not inside words.
+        let short = vec!["42".to_string()];
+        assert_eq!(
+            redact_values(&short, "x=42 at offset 1423, id 42"),
+            "x=[redacted] at offset 1423, id [redacted]"
         );
     }
 }

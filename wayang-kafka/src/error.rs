@@ -90,7 +90,8 @@ impl ErrorCode {
         )
     }
 
-    /// Whether the cause is the client's credentials or TLS set-up.
+    /// Whether the cause is the client's credentials (SASL). TLS errors
+    /// are not counted: a broker restarting mid-handshake causes them too.
     pub fn is_authentication(self) -> bool {
         use RDKafkaErrorCode as C;
         matches!(
@@ -99,7 +100,6 @@ impl ErrorCode {
                 | C::SaslAuthenticationFailed
                 | C::UnsupportedSASLMechanism
                 | C::IllegalSASLState
-                | C::SSL
         )
     }
 
