@@ -132,14 +132,19 @@ impl TopicWriter {
         partitions(&admin_consumer(cluster, None)?, cluster, topic, settings)?;
         // Idempotence avoids duplicates on retries; murmur2 partitions keys as
         // Java clients do, so keyed data lands where Java consumers expect it.
-        let mut config = client::config(
-            cluster,
-            &[
-                ("enable.idempotence", "true"),
-                ("partitioner", "murmur2_random"),
-                ("linger.ms", "5"),
-            ],
-        );
+        // A transaction spans the whole job (an exactly-once one: from
+        // planning to the job's commit), so it may live longer than
+        // librdkafka's default 60 s: 15 minutes, Kafka brokers' default
+        // `transaction.max.timeout.ms`, unless the cluster's file says.
+        let mut defaults = vec![
+            ("enable.idempotence", "true"),
+            ("partitioner", "murmur2_random"),
+            ("linger.ms", "5"),
+        ];
+        if options.transactional_id.is_some() {
+            defaults.push(("transaction.timeout.ms", "900000"));
+        }
+        let mut config = client::config(cluster, &defaults);
         if let Some(id) = &options.transactional_id {
             client::force(&mut config, &[("transactional.id", id)]);
         }
