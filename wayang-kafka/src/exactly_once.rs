@@ -31,7 +31,7 @@ use wayang_core::kafka::{ExactlyOnce, KafkaCluster};
 
 use crate::client::within;
 use crate::error::KafkaError;
-use crate::offsets::{admin_consumer, partitions, OffsetRange};
+use crate::offsets::{admin_consumer, partitions, watermarks, OffsetRange};
 use crate::reader::ReadProgress;
 use crate::scan::scan;
 use crate::settings::{CrashPoint, KafkaSettings};
@@ -159,7 +159,12 @@ fn last_commit(
     };
     let ranges = match pointer {
         Some(next) => vec![range(next - 1, Some(next))],
-        None => vec![range(0, None)],
+        // From the first retained record: retention may have deleted older
+        // ones, and reading below them is an error.
+        None => {
+            let marks = watermarks(&consumer, cluster, &spec.positions_topic, &[0], settings)?;
+            vec![range(marks.get(&0).map_or(0, |m| m.low), None)]
+        }
     };
     scan(
         cluster,
