@@ -9,14 +9,29 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wayang_core::formats::apache_avro::AvroSchema;
+use wayang_core::formats::prost as prost_message;
+use wayang_core::formats::registry::{RegistryCodec, SubjectOptions};
 use wayang_core::formats::{Bincode, Bytes, Format, Json, Utf8};
 use wayang_core::kafka::ChangelogEntry;
 use wayang_core::operators::{
-    ChangelogDecoder, KafkaTopicSink, KafkaTopicSource, Operator, RecordDecoder, RecordEncoderFns,
-    RecordFunctions, RecordWithMetadataDecoder, ValueDecoder,
+    ChangelogDecoder, KafkaTopicSink, KafkaTopicSource, Operator, RecordDecoder, RecordEncoder,
+    RecordEncoderFns, RecordFunctions, RecordWithMetadataDecoder, RegistryDecoder,
+    RegistryEncoderFns, RegistryShape, ValueDecoder,
 };
 use wayang_core::{Data, DataType};
 
+/// The Avro crate of the Avro formats (`Schema`, `types::Value`; derive
+/// `AvroSchema` with `apache-avro`'s `derive` feature in your own
+/// dependencies, same version).
+pub use wayang_core::formats::apache_avro as avro;
+/// A generic Avro value (`avro_generic`): records are `Value::Record`s of
+/// named fields.
+pub use wayang_core::formats::apache_avro::types::Value as AvroValue;
+pub use wayang_core::formats::avro::{Avro, AvroGeneric};
+pub use wayang_core::formats::json_schema::JsonSchema;
+pub use wayang_core::formats::protobuf::Protobuf;
+pub use wayang_core::formats::registry::SubjectNameStrategy;
 pub use wayang_core::kafka::{
     BadRecordPolicy, ExactlyOnce, KafkaCluster, KafkaRecord, StartOffsets, StopOffsets,
     DEFAULT_POSITIONS_TOPIC,
@@ -194,6 +209,94 @@ impl KafkaSource {
             })
     }
 
+    /// The values, decoded from a Schema Registry format with `codec`
+    /// (each record's writer schema is fetched by the id it carries, once,
+    /// from the cluster's registry: `schema.registry.url` in its
+    /// properties).
+    pub fn registry_values<C: RegistryCodec>(self, codec: C) -> DataQuanta<C::Value> {
+        if self.table {
+            let decoder = RegistryDecoder::new(codec, RegistryShape::Changelog);
+            return self.table_of::<C::Value>(Arc::new(decoder));
+        }
+        let decoder = RegistryDecoder::new(codec, RegistryShape::Values);
+        self.add(Arc::new(decoder), DataType::of::<C::Value>())
+    }
+
+    /// The records with their metadata, values decoded from a Schema
+    /// Registry format with `codec`.
+    pub fn registry_records<C: RegistryCodec>(self, codec: C) -> DataQuanta<KafkaRecord<C::Value>> {
+        if self.table {
+            let decoder = RegistryDecoder::new(codec, RegistryShape::ChangelogRecords);
+            return self.table_of::<KafkaRecord<C::Value>>(Arc::new(decoder));
+        }
+        let decoder = RegistryDecoder::new(codec, RegistryShape::Records);
+        self.add(Arc::new(decoder), DataType::of::<KafkaRecord<C::Value>>())
+    }
+
+    /// The values, decoded from Avro in Confluent's wire format: each
+    /// record's writer schema (fetched by id from the cluster's registry) is
+    /// resolved against `T`'s schema (its [`AvroSchema`]), so records
+    /// written with an older or newer schema are read as Avro's schema
+    /// evolution rules say. A writer schema that does not resolve is a bad
+    /// record under the source's policy.
+    ///
+    /// ```
+    /// use apache_avro::AvroSchema;
+    /// # use wayang_kafka::embedded::EmbeddedCluster;
+    /// # use wayang_kafka::registry::embedded::EmbeddedRegistry;
+    /// #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, AvroSchema)]
+    /// struct Order { id: String, cents: i64 }
+    ///
+    /// let registry = EmbeddedRegistry::start()?;
+    /// let emea = EmbeddedCluster::start("emea", 1)?;
+    /// # emea.create_topic("orders", 1)?;
+    /// let cluster = registry.attach(emea.cluster());
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// plan.read_collection(vec![Order { id: "a".into(), cents: 250 }])
+    ///     .write_kafka_topic(&cluster, "orders").avro();
+    /// plan.execute(&wayang_core::WayangContext::new().with(wayang_java::plugin()))?;
+    ///
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let orders = plan.read_kafka_topic(&cluster, "orders").avro::<Order>().collect();
+    /// plan.execute(&wayang_core::WayangContext::new().with(wayang_java::plugin()))?;
+    /// assert_eq!(orders.take()?, [Order { id: "a".into(), cents: 250 }]);
+    /// assert!(registry.subjects().contains_key("orders-value"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn avro<T: Data + Serialize + DeserializeOwned + AvroSchema>(self) -> DataQuanta<T> {
+        let topic = self.topics.first().cloned().unwrap_or_default();
+        match Avro::<T>::new() {
+            Ok(codec) => self.registry_values(codec),
+            Err(reason) => {
+                let empty = self.plan.read_collection(Vec::<T>::new());
+                empty.plan_error(format!(
+                    "the Avro source of topic {topic:?}: the reader's schema is unusable: {reason}"
+                ));
+                empty
+            }
+        }
+    }
+
+    /// The values as generic Avro values, each decoded with the schema it
+    /// was written with (for jobs that do not know the schema in advance).
+    pub fn avro_generic(self) -> DataQuanta<AvroValue> {
+        self.registry_values(AvroGeneric::new())
+    }
+
+    /// The values, decoded from JSON Schema framing (the registry's schema
+    /// id is checked; `T`'s serde implementation is the reader's schema).
+    pub fn json_schema<T: Data + Serialize + DeserializeOwned>(self) -> DataQuanta<T> {
+        self.registry_values(JsonSchema::<T>::new())
+    }
+
+    /// The values, decoded from Protobuf framing as `prost` messages `M` (the
+    /// first message of the writer's schema; see
+    /// [`Protobuf::message_index`] through [`KafkaSource::registry_values`]
+    /// for another).
+    pub fn protobuf<M: prost_message::Message + Default + Data>(self) -> DataQuanta<M> {
+        self.registry_values(Protobuf::<M>::new())
+    }
+
     /// The values, decoded from JSON.
     pub fn json<T: Data + Serialize + DeserializeOwned>(self) -> DataQuanta<T> {
         self.values::<Json<T>>()
@@ -245,6 +348,7 @@ pub struct KafkaSink<T> {
     transactional_id: Option<String>,
     exactly_once: Option<ExactlyOnce>,
     table: bool,
+    subject: SubjectOptions,
     functions: RecordFunctions<T>,
 }
 
@@ -279,6 +383,7 @@ impl<T: Data> DataQuanta<T> {
             transactional_id: None,
             exactly_once: None,
             table: false,
+            subject: SubjectOptions::default(),
             functions: RecordFunctions::default(),
         }
     }
@@ -367,19 +472,57 @@ impl<T: Data> KafkaSink<T> {
         self
     }
 
+    /// How the subject of a Schema Registry format is named (default:
+    /// [`SubjectNameStrategy::TopicName`], `<topic>-value`).
+    pub fn subject_name_strategy(mut self, strategy: SubjectNameStrategy) -> Self {
+        self.subject.strategy = strategy;
+        self
+    }
+
+    /// Whether a Schema Registry format registers its schema under the
+    /// subject (default: yes, and the registry checks compatibility) or
+    /// only looks it up, failing if the subject does not hold it
+    /// (Confluent's `auto.register.schemas=false`, for registries where
+    /// jobs may not register).
+    pub fn auto_register_schemas(mut self, register: bool) -> Self {
+        self.subject.auto_register = register;
+        self
+    }
+
     /// Adds the sink, encoding values with format `F`.
     pub fn format<F: Format<Value = T>>(self) {
+        self.add_with((), |functions, ()| {
+            Arc::new(RecordEncoderFns::<T, F>::new(functions))
+        });
+    }
+
+    /// Adds the sink, encoding values with the Schema Registry format
+    /// `codec` in Confluent's wire format: its schema is registered (or
+    /// looked up, see [`KafkaSink::auto_register_schemas`]) under the
+    /// subject the strategy names before the first record is sent.
+    pub fn registry_format<C: RegistryCodec<Value = T>>(self, codec: C) {
+        let subject = self.subject;
+        self.add_with(codec, move |functions, codec| {
+            Arc::new(RegistryEncoderFns::new(codec, subject, functions))
+        });
+    }
+
+    fn add_with<X>(
+        self,
+        extra: X,
+        encoder: impl FnOnce(RecordFunctions<T>, X) -> Arc<dyn RecordEncoder>,
+    ) {
         if self.table && self.functions.key.is_none() {
             self.input.plan_error(format!(
                 "the Kafka table sink of topic {:?} has no key: add .key(..) before .as_table()",
                 self.topic
             ));
         }
-        let encoder = RecordEncoderFns::<T, F>::new(self.functions);
+        let encoder = encoder(self.functions, extra);
         let sink = KafkaTopicSink {
             cluster: self.cluster,
             topic: self.topic,
-            encoder: Arc::new(encoder),
+            encoder,
             transactional_id: self.transactional_id,
             exactly_once: self.exactly_once,
             table: self.table,
@@ -412,5 +555,63 @@ impl KafkaSink<Vec<u8>> {
     /// Adds the sink, writing the bytes as they are.
     pub fn bytes(self) {
         self.format::<Bytes>();
+    }
+}
+
+impl<T: Data + Serialize + DeserializeOwned + AvroSchema> KafkaSink<T> {
+    /// Adds the sink, encoding values as Avro with `T`'s schema in
+    /// Confluent's wire format (see [`KafkaSink::registry_format`]).
+    pub fn avro(self) {
+        match Avro::<T>::new() {
+            Ok(codec) => self.registry_format(codec),
+            Err(reason) => self.input.plan_error(format!(
+                "the Avro sink of topic {:?}: the schema is unusable: {reason}",
+                self.topic
+            )),
+        }
+    }
+}
+
+impl KafkaSink<AvroValue> {
+    /// Adds the sink, encoding generic Avro values with `schema` (Avro
+    /// JSON) in Confluent's wire format.
+    pub fn avro_generic(self, schema: &str) {
+        match AvroGeneric::writing(schema) {
+            Ok(codec) => self.registry_format(codec),
+            Err(reason) => self
+                .input
+                .plan_error(format!("the Avro sink of topic {:?}: {reason}", self.topic)),
+        }
+    }
+}
+
+impl<T: Data + Serialize + DeserializeOwned> KafkaSink<T> {
+    /// Adds the sink, encoding values as JSON framed for the registry,
+    /// registering `schema` (a JSON Schema document). Values are not
+    /// validated against it (as with Confluent's default,
+    /// `json.fail.invalid.schema=false`).
+    pub fn json_schema(self, schema: &str) {
+        match JsonSchema::<T>::writing(schema) {
+            Ok(codec) => self.registry_format(codec),
+            Err(reason) => self.input.plan_error(format!(
+                "the JSON Schema sink of topic {:?}: {reason}",
+                self.topic
+            )),
+        }
+    }
+}
+
+impl<M: prost_message::Message + Default + Data> KafkaSink<M> {
+    /// Adds the sink, encoding `prost` messages framed for the registry,
+    /// registering `schema` (the `.proto` file's text; `M` is its first
+    /// message, see [`Protobuf::message_index`]).
+    pub fn protobuf(self, schema: &str) {
+        match Protobuf::<M>::writing(schema) {
+            Ok(codec) => self.registry_format(codec),
+            Err(reason) => self.input.plan_error(format!(
+                "the Protobuf sink of topic {:?}: {reason}",
+                self.topic
+            )),
+        }
     }
 }

@@ -3,6 +3,17 @@
 //! A format is a type, so the API knows the record type it yields:
 //! `read_kafka_topic(..).values::<Json<Order>>()` is a `DataQuanta<Order>`.
 
+pub mod avro;
+pub mod json_schema;
+pub mod protobuf;
+pub mod registry;
+
+/// The Avro crate the Avro formats use: its `AvroSchema` derive, `Schema`
+/// and generic `types::Value`.
+pub use apache_avro;
+/// The Protobuf crate the Protobuf format uses (`prost::Message`).
+pub use prost;
+
 use std::marker::PhantomData;
 
 use serde::de::DeserializeOwned;

@@ -12,7 +12,7 @@ use rdkafka::client::ClientContext;
 use rdkafka::config::{ClientConfig, FromClientConfigAndContext, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, Consumer as _, ConsumerContext};
 use rdkafka::error::KafkaError as RdError;
-use wayang_core::kafka::{is_secret_key, KafkaCluster, REDACTED};
+use wayang_core::kafka::{is_registry_key, is_secret_key, KafkaCluster, REDACTED};
 
 use crate::error::{ErrorCode, KafkaError};
 use crate::settings::KafkaSettings;
@@ -44,7 +44,9 @@ pub(crate) fn config(cluster: &KafkaCluster, defaults: &[(&str, &str)]) -> Clien
         config.set(*key, *value);
     }
     for property in cluster.properties() {
-        config.set(&property.key, &property.value);
+        if !is_registry_key(&property.key) {
+            config.set(&property.key, &property.value);
+        }
     }
     // Someone who sets `debug` wants librdkafka's debug lines: let them
     // through to `tracing` whatever the global log level was at start-up.

@@ -334,6 +334,16 @@ pub enum KafkaError {
         code: Option<ErrorCode>,
     },
 
+    /// The cluster's Schema Registry settings are unusable, or a job needs
+    /// a registry the cluster does not name.
+    #[error("cluster {alias:?}: Schema Registry: {reason}")]
+    Registry {
+        /// The cluster alias.
+        alias: String,
+        /// What is wrong and what to do (never a credential).
+        reason: String,
+    },
+
     /// Any other client failure.
     #[error("cluster {alias:?}: {reason}{}", code_suffix(code))]
     Client {
@@ -372,6 +382,7 @@ impl KafkaError {
             KafkaError::UnknownProperty { .. }
             | KafkaError::InvalidProperty { .. }
             | KafkaError::MissingTopic { .. }
+            | KafkaError::Registry { .. }
             | KafkaError::Decode { .. } => None,
         }
     }

@@ -53,6 +53,7 @@ mod offsets;
 mod operator;
 mod prepare;
 mod reader;
+pub mod registry;
 mod scan;
 mod settings;
 mod writer;

@@ -9,9 +9,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use wayang_core::formats::registry::SchemaRegistry;
 use wayang_core::job::{Commit, CommitPhase};
-use wayang_core::kafka::{shown_key, OutgoingRecord};
-use wayang_core::operators::{KafkaTopicSink, KafkaTopicSource};
+use wayang_core::kafka::{shown_key, KafkaCluster, OutgoingRecord};
+use wayang_core::operators::{EncodeTarget, KafkaTopicSink, KafkaTopicSource};
 use wayang_core::{AnyIter, Result, TaskContext};
 
 use crate::commit::commit_offsets;
@@ -20,6 +21,7 @@ use crate::exactly_once::{simulated_crash, Session};
 use crate::offsets::{resolve, OffsetRange, Resolution};
 use crate::prepare::{PreparedSink, ResolvedSource};
 use crate::reader::{RangeReader, ReadOptions, ReadProgress};
+use crate::registry::registry_for;
 use crate::scan::table_keys;
 use crate::settings::{CrashPoint, KafkaSettings};
 use crate::writer::{TopicWriter, WriterOptions};
@@ -27,6 +29,7 @@ use crate::writer::{TopicWriter, WriterOptions};
 /// One job's read of a Kafka source.
 pub struct SourceRead<'a> {
     source: &'a KafkaTopicSource,
+    registry: Option<Arc<dyn SchemaRegistry>>,
     settings: KafkaSettings,
     progress: Arc<ReadProgress>,
     ctx: &'a TaskContext<'a>,
@@ -43,6 +46,8 @@ impl<'a> SourceRead<'a> {
         ctx: &'a TaskContext<'a>,
     ) -> Result<(Self, Vec<OffsetRange>)> {
         let settings = KafkaSettings::from_config(ctx.config())?;
+        let registry = registry_of(&source.cluster, source.decoder.needs_registry())
+            .map_err(|e| e.in_operator(ctx.label()))?;
         let (ranges, session) = match ctx.prepared::<ResolvedSource>() {
             Some(resolved) => (resolved.ranges.clone(), resolved.session.clone()),
             None => {
@@ -73,6 +78,7 @@ impl<'a> SourceRead<'a> {
         Ok((
             SourceRead {
                 source,
+                registry,
                 settings,
                 progress,
                 ctx,
@@ -92,7 +98,30 @@ impl<'a> SourceRead<'a> {
             progress: self.progress.clone(),
         };
         let reader = RangeReader::new(self.source.cluster.clone(), ranges, options);
-        self.source.decoder.decode(Box::new(reader))
+        self.source
+            .decoder
+            .decode(Box::new(reader), self.registry.as_ref())
+    }
+}
+
+/// The cluster's registry client where the format `needs` one: a cluster
+/// without `schema.registry.url` is an error then, found before any read.
+pub(crate) fn registry_of(
+    cluster: &KafkaCluster,
+    needs: bool,
+) -> std::result::Result<Option<Arc<dyn SchemaRegistry>>, KafkaError> {
+    if !needs {
+        return Ok(None);
+    }
+    match registry_for(cluster)? {
+        Some(registry) => Ok(Some(registry)),
+        None => Err(KafkaError::Registry {
+            alias: cluster.alias().to_string(),
+            reason: "the job reads or writes a Schema Registry format (avro, json-schema, \
+                     protobuf), and the cluster names no registry: set schema.registry.url \
+                     (and basic.auth.user.info) in its properties"
+                .into(),
+        }),
     }
 }
 
@@ -106,6 +135,7 @@ struct TableState {
 /// One job's write to a Kafka sink.
 pub struct SinkWrite<'a> {
     sink: &'a KafkaTopicSink,
+    registry: Option<Arc<dyn SchemaRegistry>>,
     writer: TopicWriter,
     session: Option<Arc<Session>>,
     table: Option<TableState>,
@@ -123,6 +153,7 @@ impl<'a> SinkWrite<'a> {
     pub fn open(sink: &'a KafkaTopicSink, ctx: &'a TaskContext<'a>) -> Result<Self> {
         let settings = KafkaSettings::from_config(ctx.config())?;
         let fail = |e: KafkaError| e.in_operator(ctx.label());
+        let registry = registry_of(&sink.cluster, sink.encoder.needs_registry()).map_err(fail)?;
         let session = ctx.prepared::<PreparedSink>().map(|p| p.session.clone());
         let writer = match (&sink.exactly_once, &session) {
             (Some(spec), Some(session)) => session.take_writer().ok_or_else(|| {
@@ -163,6 +194,7 @@ impl<'a> SinkWrite<'a> {
         let sent_before = writer.sent();
         Ok(SinkWrite {
             sink,
+            registry,
             sent_before,
             writer,
             session,
@@ -174,6 +206,18 @@ impl<'a> SinkWrite<'a> {
 
     fn crash_point(&self, point: CrashPoint) -> bool {
         self.session.as_ref().is_some_and(|s| s.crashes_at(point))
+    }
+
+    /// Encodes one task's records with the sink's encoder and sends them;
+    /// the outcome goes to [`SinkWrite::finish`].
+    pub fn encode(&self, input: AnyIter) -> Result<std::result::Result<u64, String>> {
+        let target = EncodeTarget {
+            topic: &self.sink.topic,
+            registry: self.registry.as_ref(),
+        };
+        self.sink
+            .encoder
+            .encode(input, &target, &mut |record| self.send(record))
     }
 
     /// Sends one record (from any task). A table sink checks that every

@@ -83,7 +83,9 @@ const SHOWN_KEYS: &[&str] = &[
     "sasl.mechanism",
     "sasl.mechanisms",
     "sasl.username",
-    "schema.registry.url",
+    "schema.registry.basic.auth.credentials.source",
+    "schema.registry.request.timeout.ms",
+    "schema.registry.ssl.ca.location",
     "security.protocol",
     "session.timeout.ms",
     "socket.connection.setup.timeout.ms",
@@ -154,12 +156,29 @@ const JAVA_ONLY_KEYS: &[&str] = &[
     "key.deserializer",
     "value.deserializer",
     "client.dns.lookup",
+];
+
+/// Properties of the cluster's Schema Registry (Confluent's names): kept
+/// with the cluster, so that each organisation's registry and credentials
+/// go with its cluster, but never handed to librdkafka.
+/// `schema.registry.url` may embed credentials (`https://key:secret@host`)
+/// and `basic.auth.user.info` is `KEY:SECRET`: both are redacted like every
+/// key not known to be harmless.
+pub const REGISTRY_KEYS: &[&str] = &[
     "basic.auth.credentials.source",
     "basic.auth.user.info",
-    "schema.registry.url",
-    "schema.registry.basic.auth.user.info",
     "schema.registry.basic.auth.credentials.source",
+    "schema.registry.basic.auth.user.info",
+    "schema.registry.request.timeout.ms",
+    "schema.registry.ssl.ca.location",
+    "schema.registry.url",
 ];
+
+/// Whether `key` configures the cluster's Schema Registry (and is not a
+/// librdkafka property).
+pub fn is_registry_key(key: &str) -> bool {
+    REGISTRY_KEYS.contains(&key)
+}
 
 impl KafkaCluster {
     /// A cluster with no properties yet.
@@ -205,8 +224,8 @@ impl KafkaCluster {
     /// looks up `${VAR}` values. `${VAR:-default}` falls back to `default`;
     /// `$${` is a literal `${`. An unset variable without a default is an error
     /// naming the file, line and variable. Keys only Java clients know
-    /// (serializers, `client.dns.lookup`, schema registry settings) are
-    /// dropped; a `sasl.jaas.config` with a PLAIN or SCRAM login module
+    /// (serializers, `client.dns.lookup`) are dropped; Schema Registry
+    /// settings ([`REGISTRY_KEYS`]) are kept for the registry; a `sasl.jaas.config` with a PLAIN or SCRAM login module
     /// becomes `sasl.username` and `sasl.password`.
     pub fn from_properties_text(
         alias: impl Into<String>,

@@ -12,7 +12,10 @@ mod offsets;
 mod record;
 
 pub use changelog::{shown_key, ChangelogEntry};
-pub use cluster::{is_secret_key, is_shown_key, ClusterProperty, KafkaCluster, REDACTED};
+pub use cluster::{
+    is_registry_key, is_secret_key, is_shown_key, ClusterProperty, KafkaCluster, REDACTED,
+    REGISTRY_KEYS,
+};
 pub use exactly_once::{ExactlyOnce, DEFAULT_POSITIONS_TOPIC};
 pub use offsets::{BadRecordPolicy, StartOffsets, StopOffsets};
 pub use record::{KafkaRecord, OutgoingRecord, RecordView};

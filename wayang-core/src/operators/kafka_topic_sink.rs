@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::data::{AnyIter, Data, DataType};
 use crate::error::Result;
+use crate::formats::registry::SchemaRegistry;
 use crate::formats::Format;
 use crate::kafka::{ExactlyOnce, KafkaCluster, OutgoingRecord};
 
@@ -13,14 +14,40 @@ pub trait RecordEncoder: Send + Sync {
     /// The format's name, for messages.
     fn format(&self) -> &'static str;
 
+    /// Whether encoding needs the cluster's Schema Registry.
+    fn needs_registry(&self) -> bool {
+        false
+    }
+
     /// Encodes each record of `input` and hands it to `produce`, stopping at
     /// the first error `produce` returns. Returns how many were handed over;
     /// a record that does not encode is an error naming its position.
     fn encode(
         &self,
         input: AnyIter,
+        target: &EncodeTarget<'_>,
         produce: &mut dyn FnMut(OutgoingRecord<'_>) -> std::result::Result<(), String>,
     ) -> Result<std::result::Result<u64, String>>;
+}
+
+/// Where a sink's records go, for encoders that need to know: the topic
+/// (subject names derive from it) and the cluster's Schema Registry.
+#[derive(Clone, Copy, Debug)]
+pub struct EncodeTarget<'a> {
+    /// The topic written.
+    pub topic: &'a str,
+    /// The cluster's Schema Registry, where it has one.
+    pub registry: Option<&'a Arc<dyn SchemaRegistry>>,
+}
+
+impl EncodeTarget<'_> {
+    /// A target without registry (for formats that need none).
+    pub fn plain(topic: &str) -> EncodeTarget<'_> {
+        EncodeTarget {
+            topic,
+            registry: None,
+        }
+    }
 }
 
 /// Writes records to a topic.
@@ -102,6 +129,7 @@ impl<T: Data, F: Format<Value = T>> RecordEncoder for RecordEncoderFns<T, F> {
     fn encode(
         &self,
         input: AnyIter,
+        _target: &EncodeTarget<'_>,
         produce: &mut dyn FnMut(OutgoingRecord<'_>) -> std::result::Result<(), String>,
     ) -> Result<std::result::Result<u64, String>> {
         let mut payload = Vec::new();
@@ -153,6 +181,7 @@ mod tests {
         let count = encoder
             .encode(
                 AnyIter::new(["ab".to_string(), "cd".into()].into_iter()),
+                &EncodeTarget::plain("t"),
                 &mut |r| {
                     seen.push((r.key.map(<[u8]>::to_vec), r.payload.to_vec()));
                     Ok(())
@@ -170,6 +199,7 @@ mod tests {
         let result = encoder
             .encode(
                 AnyIter::new(["a".to_string(), "b".into()].into_iter()),
+                &EncodeTarget::plain("t"),
                 &mut |_| Err("queue closed".into()),
             )
             .unwrap();

@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::data::{AnyIter, Data, DataType};
+use crate::formats::registry::SchemaRegistry;
 use crate::formats::Format;
 use crate::kafka::{
     BadRecordPolicy, ChangelogEntry, ExactlyOnce, KafkaCluster, KafkaRecord, RecordView,
@@ -28,8 +29,17 @@ pub trait RecordDecoder: Send + Sync {
     fn format(&self) -> &'static str;
     /// Whether the reader must supply headers in the record views.
     fn needs_headers(&self) -> bool;
-    /// Decodes a stream of raw records lazily.
-    fn decode(&self, records: Box<dyn RawRecords>) -> AnyIter;
+    /// Whether decoding needs the cluster's Schema Registry.
+    fn needs_registry(&self) -> bool {
+        false
+    }
+    /// Decodes a stream of raw records lazily; `registry` is the cluster's
+    /// Schema Registry, where it has one.
+    fn decode(
+        &self,
+        records: Box<dyn RawRecords>,
+        registry: Option<&Arc<dyn SchemaRegistry>>,
+    ) -> AnyIter;
 }
 
 /// Reads topics of one cluster from start to stop offsets resolved when the
@@ -81,7 +91,11 @@ impl<F: Format> RecordDecoder for ValueDecoder<F> {
         false
     }
 
-    fn decode(&self, records: Box<dyn RawRecords>) -> AnyIter {
+    fn decode(
+        &self,
+        records: Box<dyn RawRecords>,
+        _registry: Option<&Arc<dyn SchemaRegistry>>,
+    ) -> AnyIter {
         AnyIter::new(Decoded {
             records,
             decode: |view: &RecordView<'_>| F::decode(payload(view)?),
@@ -109,7 +123,11 @@ impl<F: Format> RecordDecoder for RecordWithMetadataDecoder<F> {
         true
     }
 
-    fn decode(&self, records: Box<dyn RawRecords>) -> AnyIter {
+    fn decode(
+        &self,
+        records: Box<dyn RawRecords>,
+        _registry: Option<&Arc<dyn SchemaRegistry>>,
+    ) -> AnyIter {
         AnyIter::new(Decoded {
             records,
             decode: |view: &RecordView<'_>| Ok(with_metadata(view, F::decode(payload(view)?)?)),
@@ -138,7 +156,11 @@ impl<F: Format, const META: bool> RecordDecoder for ChangelogDecoder<F, META> {
         META
     }
 
-    fn decode(&self, records: Box<dyn RawRecords>) -> AnyIter {
+    fn decode(
+        &self,
+        records: Box<dyn RawRecords>,
+        _registry: Option<&Arc<dyn SchemaRegistry>>,
+    ) -> AnyIter {
         if META {
             AnyIter::new(Decoded {
                 records,
@@ -158,7 +180,7 @@ impl<F: Format, const META: bool> RecordDecoder for ChangelogDecoder<F, META> {
 }
 
 /// A record's metadata around its decoded value.
-fn with_metadata<T>(view: &RecordView<'_>, value: T) -> KafkaRecord<T> {
+pub(crate) fn with_metadata<T>(view: &RecordView<'_>, value: T) -> KafkaRecord<T> {
     KafkaRecord {
         topic: view.topic.to_string(),
         partition: view.partition,
@@ -170,7 +192,7 @@ fn with_metadata<T>(view: &RecordView<'_>, value: T) -> KafkaRecord<T> {
     }
 }
 
-fn changelog_entry<R>(
+pub(crate) fn changelog_entry<R>(
     view: &RecordView<'_>,
     row: impl FnOnce(&[u8]) -> Result<R, String>,
 ) -> Result<ChangelogEntry<R>, String> {
@@ -187,25 +209,25 @@ fn changelog_entry<R>(
     })
 }
 
-fn payload<'a>(view: &RecordView<'a>) -> Result<&'a [u8], String> {
+pub(crate) fn payload<'a>(view: &RecordView<'a>) -> Result<&'a [u8], String> {
     view.payload
         .ok_or_else(|| "the record has no value (a tombstone)".to_string())
 }
 
 /// The typed stream over raw records.
-struct Decoded<T, D> {
-    records: Box<dyn RawRecords>,
-    decode: D,
-    _type: PhantomData<fn() -> T>,
+pub(crate) struct Decoded<T, D> {
+    pub(crate) records: Box<dyn RawRecords>,
+    pub(crate) decode: D,
+    pub(crate) _type: PhantomData<fn() -> T>,
 }
 
-impl<T: Data, D: Fn(&RecordView<'_>) -> Result<T, String> + Send> Iterator for Decoded<T, D> {
+impl<T: Data, D: FnMut(&RecordView<'_>) -> Result<T, String> + Send> Iterator for Decoded<T, D> {
     type Item = T;
 
     fn next(&mut self) -> Option<T> {
         loop {
             let mut decoded = None;
-            let decode = &self.decode;
+            let decode = &mut self.decode;
             let more = self.records.next_record(&mut |view| {
                 decoded = Some(decode(view)?);
                 Ok(())
@@ -282,7 +304,7 @@ mod tests {
     fn values_decode_and_rejects_reach_the_reader() {
         let (records, rejects) = fixed(vec![Some(b"1"), Some(b"x"), None, Some(b"3")]);
         let out: Vec<u32> = ValueDecoder::<Json<u32>>::default()
-            .decode(records)
+            .decode(records, None)
             .downcast()
             .unwrap()
             .collect();
@@ -330,7 +352,7 @@ mod tests {
             0,
         );
         let out: Vec<ChangelogEntry<u32>> = ChangelogDecoder::<Json<u32>, false>::default()
-            .decode(Box::new(records))
+            .decode(Box::new(records), None)
             .downcast()
             .unwrap()
             .collect();
@@ -349,7 +371,8 @@ mod tests {
         let (records, _) = fixed(vec![Some("zürich".as_bytes())]);
         let decoder = RecordWithMetadataDecoder::<Utf8>::default();
         assert!(decoder.needs_headers());
-        let out: Vec<KafkaRecord<String>> = decoder.decode(records).downcast().unwrap().collect();
+        let out: Vec<KafkaRecord<String>> =
+            decoder.decode(records, None).downcast().unwrap().collect();
         assert_eq!(out[0].value, "zürich");
         assert_eq!(
             (out[0].partition, out[0].offset, out[0].timestamp),

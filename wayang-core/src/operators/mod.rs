@@ -21,6 +21,7 @@ mod keyed;
 mod kind;
 mod local_callback_sink;
 mod reduce_by;
+mod registry_codec;
 pub(crate) mod sample;
 mod sort;
 mod text_file_sink;
@@ -37,7 +38,7 @@ pub use global_reduce::{GlobalReduce, GlobalReduceFn, GlobalReduceKernel};
 pub use group_by::{GroupBy, GroupByFns, GroupByKernel};
 pub use join::{Join, JoinFns, JoinKernel};
 pub use kafka_topic_sink::{
-    HeadersFn, KafkaTopicSink, KeyFn, PartitionFn, RecordEncoder, RecordEncoderFns,
+    EncodeTarget, HeadersFn, KafkaTopicSink, KeyFn, PartitionFn, RecordEncoder, RecordEncoderFns,
     RecordFunctions, TimestampFn,
 };
 pub use kafka_topic_source::{
@@ -50,6 +51,7 @@ pub use local_callback_sink::{
     Callback, CollectHandle, CollectKernel, ForEachFn, ForEachKernel, LocalCallbackSink,
 };
 pub use reduce_by::{ReduceBy, ReduceByFns, ReduceByKernel};
+pub use registry_codec::{RegistryDecoder, RegistryEncoderFns, RegistryShape};
 pub use sample::{Sample, SplitMix64};
 pub use sort::{Sort, SortFns, SortKernel};
 pub use text_file_sink::{FileCommit, LineFormatKernel, LineFormatter, TextFileSink};

@@ -33,9 +33,7 @@ pub(crate) fn sink(
     };
     let [input] = streams(inputs)?;
     let write = SinkWrite::open(sink, ctx)?;
-    let encoded = ctx
-        .probe()
-        .guard(|| sink.encoder.encode(input, &mut |record| write.send(record)));
+    let encoded = ctx.probe().guard(|| write.encode(input));
     // `None`: a user function panicked; the failure is recorded and the
     // writer's transaction (if any) is aborted when it is dropped.
     if let Some(encoded) = encoded {

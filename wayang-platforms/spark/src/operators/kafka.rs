@@ -78,7 +78,7 @@ pub(crate) fn sink(
     let write = SinkWrite::open(sink, ctx)?;
     let outcomes = parts
         .into_par_iter()
-        .map(|part| sink.encoder.encode(part, &mut |record| write.send(record)))
+        .map(|part| write.encode(part))
         .collect::<Result<Vec<_>>>()?;
     write.finish(outcomes)?;
     Ok(None)
