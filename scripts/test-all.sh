@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# Runs every test: the whole workspace, then the real-broker tier (its tests
-# are #[ignore]d in a plain `cargo test`) against a local tansu broker,
-# started here and stopped at the end. If the broker cannot be started, the
-# tier is reported as skipped outside CI; with CI=true the run fails instead
-# (a tier that did not run never passes).
+# Runs every test: the whole workspace, then the tiers whose tests are
+# #[ignore]d in a plain `cargo test` because they need something outside
+# cargo: the real-broker tier against a local tansu broker (started here and
+# stopped at the end), and the Schema Registry interoperability tier against
+# Confluent's own Python client (installed into a venv here). A tier that
+# cannot start is reported as skipped outside CI; with CI=true the run fails
+# instead (a tier that did not run never passes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo test --workspace "$@"
+
+if python=$(bash scripts/registry-interop.sh install); then
+  echo "registry interoperability tier: Confluent's Python client at $python"
+  WAYANG_TEST_PYTHON=$python cargo test -p wayang-kafka --test registry_interop "$@" -- --ignored
+elif [ "${CI:-}" = "true" ]; then
+  echo "registry interoperability tier: Confluent's Python client could not be installed, and CI=true requires the tier" >&2
+  exit 1
+else
+  echo "SKIPPED registry interoperability tier: Confluent's Python client could not be installed" >&2
+fi
 
 if address=$(bash scripts/real-broker.sh start); then
   trap 'bash scripts/real-broker.sh stop' EXIT
