@@ -8,6 +8,7 @@ use wayang_api::kafka::{BadRecordPolicy, ExactlyOnce, DEFAULT_POSITIONS_TOPIC};
 use wayang_api::{PlanBuilder, WayangContext};
 use wayang_examples::scenario::global::{self, GlobalJob};
 use wayang_examples::scenario::model::{Contribution, GlobalAverage};
+use wayang_examples::scenario::wire::RecordFormat;
 use wayang_examples::scenario::PlatformChoice;
 use wayang_kafka::embedded::EmbeddedCluster;
 use wayang_kafka::exactly_once::committed_history;
@@ -132,6 +133,7 @@ fn configurations(
         PlatformChoice::Auto,
     ] {
         let job = GlobalJob {
+            format: RecordFormat::Json,
             sources: stand
                 .partners
                 .iter()

@@ -16,6 +16,7 @@ use wayang_examples::scenario::generate::Generator;
 use wayang_examples::scenario::global::{self, GlobalJob};
 use wayang_examples::scenario::model::{parse_transaction, GlobalAverage, CSV_HEADER};
 use wayang_examples::scenario::partner::{self, BadLines, PartnerJob};
+use wayang_examples::scenario::wire::RecordFormat;
 use wayang_examples::scenario::{compare, reference, PlatformChoice};
 use wayang_kafka::embedded::EmbeddedCluster;
 
@@ -61,6 +62,7 @@ impl Federation {
     fn publish(&self, partner: usize, platform: PlatformChoice) {
         let cluster = &self.partners[partner];
         let job = PartnerJob {
+            format: RecordFormat::Json,
             partner: cluster.alias().to_string(),
             csv: self.csv(partner),
             local_out: self.dir.path().join(format!("local-{partner}.csv")),
@@ -76,6 +78,7 @@ impl Federation {
 
     fn job4(&self, platform: PlatformChoice) {
         let job = GlobalJob {
+            format: RecordFormat::Json,
             sources: self
                 .partners
                 .iter()
@@ -250,6 +253,7 @@ fn job4_stays_right_when_partners_republish() {
         &federation.shared.cluster(),
         GLOBAL,
         &federation.dir.path().join("local-0.csv"),
+        RecordFormat::Json,
     );
     plan.execute(&PlatformChoice::Auto.context()).unwrap();
     let rows = rows.take().unwrap();

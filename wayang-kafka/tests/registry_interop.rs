@@ -34,7 +34,11 @@ fn python(command: &str, bootstrap: &str, registry: &str, topic: &str, count: us
         .expect("WAYANG_TEST_PYTHON names the python of scripts/registry-interop.sh install");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/registry_interop.py");
     let output = common::within_a_minute({
-        let (bootstrap, registry, topic) = (bootstrap.to_string(), registry.to_string(), topic.to_string());
+        let (bootstrap, registry, topic) = (
+            bootstrap.to_string(),
+            registry.to_string(),
+            topic.to_string(),
+        );
         let command = command.to_string();
         move || {
             Command::new(python)

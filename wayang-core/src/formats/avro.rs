@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use apache_avro::reader::datum::GenericDatumReader;
@@ -23,6 +24,16 @@ use crate::formats::registry::{RegisteredSchema, RegistryCodec, SchemaDefinition
 /// re-resolving the schema on every record.
 fn leak(schema: Schema) -> &'static Schema {
     Box::leak(Box::new(schema))
+}
+
+/// An Avro error, cut short: apache-avro's messages can print whole
+/// schemas, and one record's error should fit on a screen.
+fn short(error: apache_avro::Error) -> String {
+    let text = error.to_string();
+    match text.char_indices().nth(400) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text,
+    }
 }
 
 /// Writer schemas by id, parsed once per codec.
@@ -58,6 +69,9 @@ pub struct Avro<T> {
     /// drops defaults, which compatibility checks need.
     text: String,
     writer: GenericDatumWriter<'static>,
+    /// Whether serialising straight to bytes works for `T` (see
+    /// [`AvroReader`]'s `direct`).
+    direct: AtomicBool,
     writers: WriterSchemas,
     _type: PhantomData<fn() -> T>,
 }
@@ -83,6 +97,7 @@ impl<T> Avro<T> {
             text,
             reader,
             writer,
+            direct: AtomicBool::new(true),
             writers: WriterSchemas::default(),
             _type: PhantomData,
         })
@@ -97,9 +112,14 @@ impl<T> Avro<T> {
 /// How one writer schema's bodies are read.
 pub struct AvroReader {
     reader: GenericDatumReader<'static>,
-    /// Whether the writer's schema differs from the reader's, so that
-    /// values must be resolved (slower than deserialising directly).
-    resolves: bool,
+    /// Whether deserialising straight from the bytes works for the reader's
+    /// type: the schema-aware path is the fastest, but it does not take
+    /// every serde shape (`try_from`, renamed structs, unsigned numbers);
+    /// after its first failure on a record that the generic path decodes,
+    /// the generic path is used for this schema. A writer's schema that
+    /// differs from the reader's always takes the generic path, which
+    /// resolves.
+    direct: AtomicBool,
     id: u32,
 }
 
@@ -136,24 +156,29 @@ impl<T: Data + Serialize + DeserializeOwned> RegistryCodec for Avro<T> {
         .map_err(|e| format!("schema id {} does not resolve: {e}", schema.id))?;
         Ok(AvroReader {
             reader,
-            resolves,
+            direct: AtomicBool::new(!resolves),
             id: schema.id,
         })
     }
 
-    fn decode(&self, writer: &AvroReader, mut body: &[u8]) -> Result<T, String> {
+    fn decode(&self, writer: &AvroReader, body: &[u8]) -> Result<T, String> {
         let invalid = |e: apache_avro::Error| {
             format!(
-                "the body does not decode with schema id {} as the reader's type: {e}",
-                writer.id
+                "the body does not decode with schema id {} as the reader's type: {}",
+                writer.id,
+                short(e)
             )
         };
-        if writer.resolves {
-            let value = writer.reader.read_value(&mut body).map_err(invalid)?;
-            apache_avro::from_value::<T>(&value).map_err(invalid)
-        } else {
-            writer.reader.read_deser::<T>(&mut body).map_err(invalid)
+        if writer.direct.load(Ordering::Relaxed) {
+            if let Ok(value) = writer.reader.read_deser::<T>(&mut &body[..]) {
+                return Ok(value);
+            }
         }
+        let value = writer.reader.read_value(&mut &body[..]).map_err(invalid)?;
+        let value = apache_avro::from_value::<T>(&value).map_err(invalid)?;
+        // The record is fine: the direct path does not suit this type.
+        writer.direct.store(false, Ordering::Relaxed);
+        Ok(value)
     }
 
     fn write_schema(&self) -> Result<SchemaDefinition, String> {
@@ -168,10 +193,20 @@ impl<T: Data + Serialize + DeserializeOwned> RegistryCodec for Avro<T> {
     }
 
     fn encode(&self, value: &T, out: &mut Vec<u8>) -> Result<(), String> {
-        self.writer
-            .write_ser(out, value)
-            .map(drop)
-            .map_err(|e| format!("the value does not fit the Avro schema: {e}"))
+        let start = out.len();
+        if self.direct.load(Ordering::Relaxed) && self.writer.write_ser(out, value).is_ok() {
+            return Ok(());
+        }
+        out.truncate(start);
+        let unfit =
+            |e: apache_avro::Error| format!("the value does not fit the Avro schema: {}", short(e));
+        // Through a generic value, resolved against the schema: slower, but
+        // it takes every serde shape (unsigned numbers, narrower ints).
+        let generic = apache_avro::to_value(value).map_err(unfit)?;
+        let resolved = generic.resolve(self.reader).map_err(unfit)?;
+        self.writer.write_value_ref(out, &resolved).map_err(unfit)?;
+        self.direct.store(false, Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -234,10 +269,13 @@ impl RegistryCodec for AvroGeneric {
     }
 
     fn decode(&self, writer: &AvroGenericReader, mut body: &[u8]) -> Result<Value, String> {
-        writer
-            .reader
-            .read_value(&mut body)
-            .map_err(|e| format!("the body does not decode with schema id {}: {e}", writer.id))
+        writer.reader.read_value(&mut body).map_err(|e| {
+            format!(
+                "the body does not decode with schema id {}: {}",
+                writer.id,
+                short(e)
+            )
+        })
     }
 
     fn write_schema(&self) -> Result<SchemaDefinition, String> {
@@ -264,7 +302,7 @@ impl RegistryCodec for AvroGeneric {
         writer
             .write_value_ref(out, value)
             .map(drop)
-            .map_err(|e| format!("the value does not fit the Avro schema: {e}"))
+            .map_err(|e| format!("the value does not fit the Avro schema: {}", short(e)))
     }
 }
 

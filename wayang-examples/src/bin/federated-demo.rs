@@ -8,6 +8,7 @@ use clap::Parser;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use wayang_examples::scenario::compare::Table;
 use wayang_examples::scenario::demo::{self, DemoOptions, Event};
+use wayang_examples::scenario::wire::RecordFormat;
 use wayang_examples::scenario::PlatformChoice;
 
 /// Run the federated-analytics scenario on embedded Kafka clusters.
@@ -32,6 +33,11 @@ struct Args {
     /// Unparseable lines mixed into each history (they are skipped and counted).
     #[arg(long, default_value_t = 2)]
     bad_lines: u64,
+    /// The topics' record format: json, or avro (an embedded Schema
+    /// Registry per cluster; the last partner writes version 2 of the
+    /// contribution schema).
+    #[arg(long, value_enum, default_value_t = RecordFormat::Json)]
+    format: RecordFormat,
     /// Print every month of the comparison, not only December.
     #[arg(long)]
     all: bool,
@@ -53,6 +59,7 @@ fn run(args: Args) -> Result<(), demo::DemoError> {
         k: args.k,
         seed: args.seed,
         bad_lines: args.bad_lines,
+        format: args.format,
         dir: dir.path().to_path_buf(),
     };
     println!(

@@ -8,6 +8,7 @@ use clap::Parser;
 use wayang_api::kafka::{BadRecordPolicy, ExactlyOnce, DEFAULT_POSITIONS_TOPIC};
 use wayang_api::PlanBuilder;
 use wayang_examples::scenario::global::{self, GlobalJob};
+use wayang_examples::scenario::wire::RecordFormat;
 use wayang_examples::scenario::PlatformChoice;
 
 /// Read the partners' contributions from their clusters, compute the global
@@ -36,6 +37,11 @@ struct Args {
     /// Skip contributions that do not decode instead of failing.
     #[arg(long)]
     skip_bad_records: bool,
+    /// The contributions' (and averages') record format: json, or Avro
+    /// framed for the cluster's Schema Registry (its properties file names
+    /// the registry: schema.registry.url, basic.auth.user.info).
+    #[arg(long, value_enum, default_value_t = RecordFormat::Json)]
+    format: RecordFormat,
     /// Platforms the job may use.
     #[arg(long, value_enum, default_value_t = PlatformChoice::Auto)]
     platform: PlatformChoice,
@@ -78,6 +84,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         } else {
             BadRecordPolicy::Fail
         },
+        format: args.format,
     };
     let plan = PlanBuilder::new();
     global::build(&plan, &job).context("no sources")?;

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use clap::Parser;
 use wayang_api::PlanBuilder;
 use wayang_examples::scenario::partner::{self, BadLines, PartnerJob};
+use wayang_examples::scenario::wire::RecordFormat;
 use wayang_examples::scenario::PlatformChoice;
 
 /// Compute a partner's monthly averages per category, keep them locally and
@@ -37,6 +38,11 @@ struct Args {
     /// What to do with lines that do not parse.
     #[arg(long, value_enum, default_value_t = BadLines::Fail)]
     bad_lines: BadLines,
+    /// The contributions' (and averages') record format: json, or Avro
+    /// framed for the cluster's Schema Registry (its properties file names
+    /// the registry: schema.registry.url, basic.auth.user.info).
+    #[arg(long, value_enum, default_value_t = RecordFormat::Json)]
+    format: RecordFormat,
     /// Platforms the job may use.
     #[arg(long, value_enum, default_value_t = PlatformChoice::Auto)]
     platform: PlatformChoice,
@@ -58,6 +64,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         topic: args.topic,
         k: args.k,
         bad_lines: args.bad_lines,
+        format: args.format,
     };
     let skipped = Arc::new(AtomicU64::new(0));
     let plan = PlanBuilder::new();

@@ -7,6 +7,7 @@ use wayang_api::kafka::KafkaCluster;
 use wayang_api::{Collector, PlanBuilder};
 
 use super::model::{GlobalAverage, LocalAverage};
+use super::wire::{self, RecordFormat};
 
 /// One month and category of a partner's comparison.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +38,7 @@ pub fn build(
     shared: &KafkaCluster,
     topic: &str,
     local_file: &Path,
+    format: RecordFormat,
 ) -> Collector<Comparison> {
     let file = local_file.display().to_string();
     let local = plan
@@ -47,11 +49,13 @@ pub fn build(
         });
     // Job 4's output is a table: each cell's latest average, withdrawn
     // cells gone.
-    let global = plan
-        .read_kafka_topic(shared, topic)
-        .as_table()
-        .json::<GlobalAverage>()
-        .named("global averages");
+    let source = plan.read_kafka_topic(shared, topic).as_table();
+    let global = if format.is_avro() {
+        source.registry_values(wire::global_averages())
+    } else {
+        source.json::<GlobalAverage>()
+    }
+    .named("global averages");
     local
         .join(
             |l| (l.month.clone(), l.category.clone()),

@@ -12,13 +12,16 @@ use std::collections::BTreeMap;
 
 use wayang_api::kafka::{BadRecordPolicy, ExactlyOnce, KafkaCluster, DEFAULT_POSITIONS_TOPIC};
 use wayang_api::{JobReport, PlanBuilder};
+use wayang_core::formats::registry::{parse_frame, RegistryCodec};
 use wayang_kafka::embedded::{EmbeddedCluster, StoredRecord};
+use wayang_kafka::registry::embedded::EmbeddedRegistry;
 
 use super::compare::{self, Comparison};
 use super::generate::Generator;
 use super::global::{self, GlobalJob};
 use super::model::GlobalAverage;
 use super::partner::{self, BadLines, PartnerJob};
+use super::wire::{self, RecordFormat};
 use super::PlatformChoice;
 
 /// The partners, each with its own cluster.
@@ -47,6 +50,12 @@ pub struct DemoOptions {
     pub bad_lines: u64,
     /// Where histories, cluster files and local averages go.
     pub dir: PathBuf,
+    /// The topics' record format. With Avro, every cluster gets its own
+    /// embedded Schema Registry (its ids start at a different number, as
+    /// separate organisations' registries would), zone B's requires
+    /// credentials, and the last partner writes version 2 of the
+    /// contribution schema.
+    pub format: RecordFormat,
 }
 
 /// Progress of the scenario, for a display.
@@ -112,17 +121,38 @@ fn summary(name: String, report: &JobReport, elapsed: Duration) -> JobSummary {
     }
 }
 
-fn write_cluster_file(dir: &Path, cluster: &EmbeddedCluster) -> Result<PathBuf, DemoError> {
+fn write_cluster_file(
+    dir: &Path,
+    cluster: &EmbeddedCluster,
+    registry: Option<&EmbeddedRegistry>,
+) -> Result<PathBuf, DemoError> {
     let path = dir.join(format!("{}.properties", cluster.alias()));
-    let text = format!(
+    let mut text = format!(
         "# {} (an embedded cluster of the demo)\nbootstrap.servers={}\nclient.id=wayang-demo-{}\n",
         cluster.alias(),
         cluster.bootstrap_servers(),
         cluster.alias()
     );
+    if let Some(registry) = registry {
+        // The registry's settings as Confluent hands them out.
+        let attached = registry.attach(KafkaCluster::new(cluster.alias()));
+        for key in [
+            "schema.registry.url",
+            "basic.auth.credentials.source",
+            "basic.auth.user.info",
+        ] {
+            if let Some(value) = attached.get(key) {
+                text.push_str(&format!("{key}={value}\n"));
+            }
+        }
+    }
     std::fs::write(&path, text)?;
     Ok(path)
 }
+
+/// The first schema id of each cluster's registry: separate organisations'
+/// registries give the same schema different ids.
+const FIRST_SCHEMA_IDS: [u32; 4] = [1, 101, 201, 301];
 
 /// Runs the whole scenario.
 pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome, DemoError> {
@@ -130,9 +160,17 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
     let clusters_dir = options.dir.join("clusters");
     std::fs::create_dir_all(&clusters_dir)?;
     let mut embedded = Vec::new();
+    let mut registries = Vec::new();
     let mut clusters: Vec<KafkaCluster> = Vec::new();
-    for alias in PARTNERS.iter().copied().chain([SHARED]) {
+    for (index, alias) in PARTNERS.iter().copied().chain([SHARED]).enumerate() {
         let cluster = EmbeddedCluster::start(alias, 1)?;
+        if options.format.is_avro() {
+            let credentials = (alias == SHARED).then_some(("zone-b-key", "zone-b-demo-secret"));
+            registries.push(EmbeddedRegistry::start_with(
+                FIRST_SCHEMA_IDS[index],
+                credentials,
+            )?);
+        }
         cluster.create_topic(
             if alias == SHARED {
                 GLOBAL
@@ -144,7 +182,7 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
         if alias == SHARED {
             cluster.create_topic(DEFAULT_POSITIONS_TOPIC, 1)?;
         }
-        let file = write_cluster_file(&clusters_dir, &cluster)?;
+        let file = write_cluster_file(&clusters_dir, &cluster, registries.last())?;
         clusters.push(wayang_kafka::load_cluster(alias, &file)?);
         embedded.push(cluster);
     }
@@ -173,6 +211,10 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
             topic: CONTRIBUTIONS.into(),
             k: options.k,
             bad_lines: BadLines::Skip,
+            format: match options.format {
+                RecordFormat::Avro if index == PARTNERS.len() - 1 => RecordFormat::AvroV2,
+                format => format,
+            },
         };
         let name = format!("Job {} ({partner_id})", index + 1);
         on(Event::JobStarted(&name));
@@ -195,6 +237,7 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
         sink_topic: GLOBAL.into(),
         exactly_once: Some(ExactlyOnce::new(JOB4, &shared)),
         on_bad_record: BadRecordPolicy::Fail,
+        format: options.format,
     };
     let plan = PlanBuilder::new();
     global::build(&plan, &job).ok_or("Job 4 has no sources")?;
@@ -213,6 +256,7 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
             &shared,
             GLOBAL,
             &options.dir.join(partner_id).join("local-averages.csv"),
+            options.format,
         );
         let started = Instant::now();
         let report = plan.execute(&ctx)?;
@@ -236,7 +280,7 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
     }
     let global = table(&embedded[PARTNERS.len()].read_all(GLOBAL)?)
         .values()
-        .map(|value| serde_json::from_slice(value))
+        .map(|value| decode_global(value, options.format, &shared))
         .collect::<Result<Vec<GlobalAverage>, _>>()?;
     Ok(DemoOutcome {
         jobs,
@@ -246,6 +290,24 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
         skipped_lines: skipped.load(std::sync::atomic::Ordering::Relaxed),
         histories,
     })
+}
+
+/// A global average as stored, decoded in plain code (the registry's schema
+/// fetched by the id the record carries).
+pub fn decode_global(
+    value: &[u8],
+    format: RecordFormat,
+    shared: &KafkaCluster,
+) -> Result<GlobalAverage, DemoError> {
+    if !format.is_avro() {
+        return Ok(serde_json::from_slice(value)?);
+    }
+    let registry = wayang_kafka::registry::registry_for(shared)?
+        .ok_or("the shared cluster names no Schema Registry")?;
+    let (id, body) = parse_frame(value)?;
+    let codec = wire::global_averages();
+    let writer = codec.writer(registry.schema(id)?.as_ref())?;
+    Ok(codec.decode(&writer, body)?)
 }
 
 /// A topic's records read as a table, by key: the latest value in

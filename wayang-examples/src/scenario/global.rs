@@ -14,6 +14,7 @@ use wayang_api::kafka::{BadRecordPolicy, ExactlyOnce, KafkaCluster};
 use wayang_api::{DataQuanta, PlanBuilder};
 
 use super::model::{CellTotals, Contribution, GlobalAverage};
+use super::wire::{self, RecordFormat};
 
 /// Job 4.
 #[derive(Clone, Debug)]
@@ -30,6 +31,8 @@ pub struct GlobalJob {
     pub exactly_once: Option<ExactlyOnce>,
     /// What to do with a contribution that does not decode.
     pub on_bad_record: BadRecordPolicy,
+    /// The record format of the contributions and of the averages.
+    pub format: RecordFormat,
 }
 
 /// Adds Job 4 to `plan`. Nothing in it depends on the platform: the context
@@ -44,9 +47,12 @@ pub fn build(plan: &PlanBuilder, job: &GlobalJob) -> Option<()> {
         if let Some(eos) = &job.exactly_once {
             source = source.exactly_once(eos);
         }
-        let contributions = source
-            .json::<Contribution>()
-            .named(format!("contributions of {}", cluster.alias()));
+        let contributions = if job.format.is_avro() {
+            source.registry_values(wire::contributions())
+        } else {
+            source.json::<Contribution>()
+        };
+        let contributions = contributions.named(format!("contributions of {}", cluster.alias()));
         all = Some(match all {
             Some(earlier) => earlier.union(&contributions),
             None => contributions,
@@ -79,6 +85,10 @@ pub fn build(plan: &PlanBuilder, job: &GlobalJob) -> Option<()> {
     if let Some(eos) = &job.exactly_once {
         sink = sink.exactly_once(eos);
     }
-    sink.json();
+    if job.format.is_avro() {
+        sink.registry_format(wire::global_averages());
+    } else {
+        sink.json();
+    }
     Some(())
 }

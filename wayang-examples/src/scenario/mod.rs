@@ -10,6 +10,8 @@
 //! - [`global`]: Job 4, the cross-cluster job;
 //! - [`compare`]: each partner's comparison with the global averages;
 //! - [`reference`]: the same results computed in plain Rust, for tests;
+//! - [`wire`]: the topics' record formats (JSON, or Avro with a Schema
+//!   Registry per organisation);
 //! - [`demo`]: the whole scenario on embedded clusters.
 
 pub mod compare;
@@ -19,6 +21,7 @@ pub mod global;
 pub mod model;
 pub mod partner;
 pub mod reference;
+pub mod wire;
 
 use wayang_api::WayangContext;
 

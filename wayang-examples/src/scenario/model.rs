@@ -106,7 +106,17 @@ pub struct Contribution {
     /// Total spending, in cents.
     pub sum_cents: i64,
     /// Distinct customers who spent in this month and category.
+    #[serde(serialize_with = "as_long")]
     pub customers: u64,
+}
+
+/// Writes a count as a signed 64-bit number: Avro has no unsigned type
+/// (its `long` is signed), and JSON's text is the same either way. A count
+/// above `i64::MAX` is an error, not a wrapped number.
+fn as_long<S: serde::Serializer>(count: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+    let count = i64::try_from(*count)
+        .map_err(|_| serde::ser::Error::custom("a count does not fit in a signed 64-bit long"))?;
+    serializer.serialize_i64(count)
 }
 
 impl Contribution {
@@ -263,6 +273,7 @@ pub struct GlobalAverage {
     /// The sum of the partners' sums, in cents.
     pub sum_cents: i64,
     /// The sum of the partners' customer counts.
+    #[serde(serialize_with = "as_long")]
     pub customers: u64,
     /// How many partners contributed.
     pub partners: u32,

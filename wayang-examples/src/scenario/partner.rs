@@ -18,6 +18,7 @@ use wayang_api::kafka::KafkaCluster;
 use wayang_api::{DataQuanta, PlanBuilder};
 
 use super::model::{parse_transaction, Contribution, LocalAverage, Transaction, CSV_HEADER};
+use super::wire::{self, ContributionV2, RecordFormat};
 
 /// What to do with a CSV line that does not parse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -45,6 +46,8 @@ pub struct PartnerJob {
     pub k: u64,
     /// The bad-line policy.
     pub bad_lines: BadLines,
+    /// The contributions' record format.
+    pub format: RecordFormat,
 }
 
 /// Adds the partner job to `plan`; `skipped` counts lines skipped under
@@ -101,7 +104,7 @@ pub fn build(plan: &PlanBuilder, job: &PartnerJob, skipped: Arc<AtomicU64>) {
         .sort_by(|local| (local.month.clone(), local.category.clone()))
         .write_text_file_with(&job.local_out, LocalAverage::to_line);
     let (k, partner) = (job.k, job.partner.clone());
-    cells
+    let contributions = cells
         .filter(move |(_, (_, customers))| *customers >= k)
         .named("k-suppression")
         .map(
@@ -112,12 +115,29 @@ pub fn build(plan: &PlanBuilder, job: &PartnerJob, skipped: Arc<AtomicU64>) {
                 sum_cents,
                 customers,
             },
-        )
-        .write_kafka_topic(&job.cluster, &job.topic)
-        .key(Contribution::key)
-        .as_table()
-        .transactional(job.transactional_id())
-        .json();
+        );
+    let transactional_id = job.transactional_id();
+    match job.format {
+        RecordFormat::Json => contributions
+            .write_kafka_topic(&job.cluster, &job.topic)
+            .key(Contribution::key)
+            .as_table()
+            .transactional(transactional_id)
+            .json(),
+        RecordFormat::Avro => contributions
+            .write_kafka_topic(&job.cluster, &job.topic)
+            .key(Contribution::key)
+            .as_table()
+            .transactional(transactional_id)
+            .registry_format(wire::contributions()),
+        RecordFormat::AvroV2 => contributions
+            .try_map(ContributionV2::try_from)
+            .write_kafka_topic(&job.cluster, &job.topic)
+            .key(|c: &ContributionV2| format!("{}|{}|{}", c.partner, c.month, c.category))
+            .as_table()
+            .transactional(transactional_id)
+            .registry_format(wire::contributions_v2()),
+    }
 }
 
 impl PartnerJob {
