@@ -17,7 +17,7 @@ use wayang_core::kafka::ChangelogEntry;
 use wayang_core::operators::{
     ChangelogDecoder, KafkaTopicSink, KafkaTopicSource, Operator, RecordDecoder, RecordEncoder,
     RecordEncoderFns, RecordFunctions, RecordWithMetadataDecoder, RegistryDecoder,
-    RegistryEncoderFns, RegistryShape, ValueDecoder,
+    RegistryEncoderFns, RegistryKey, RegistryShape, ValueDecoder,
 };
 use wayang_core::{Data, DataType};
 
@@ -392,8 +392,42 @@ impl<T: Data> DataQuanta<T> {
 impl<T: Data> KafkaSink<T> {
     /// Keys each record (the producer partitions by key, as Java clients do).
     pub fn key<K: AsRef<[u8]>>(mut self, key: impl Fn(&T) -> K + Send + Sync + 'static) -> Self {
+        self.functions.registry_key = None;
         self.functions.key = Some(Arc::new(move |record| key(record).as_ref().to_vec()));
         self
+    }
+
+    /// Keys each record with `key(record)` encoded in the Schema Registry
+    /// format `codec` (subject `<topic>-key` under the default strategy;
+    /// registered or looked up as the sink's
+    /// [`KafkaSink::auto_register_schemas`] says). Replaces
+    /// [`KafkaSink::key`]; set the subject options before it.
+    pub fn key_in<C: RegistryCodec>(
+        mut self,
+        codec: C,
+        key: impl Fn(&T) -> C::Value + Send + Sync + 'static,
+    ) -> Self {
+        self.functions.key = None;
+        self.functions.registry_key = Some(Arc::new(RegistryKey::new(codec, self.subject, key)));
+        self
+    }
+
+    /// Keys each record with `key(record)` as Avro with `K`'s schema (see
+    /// [`KafkaSink::key_in`]).
+    pub fn key_avro<K: Data + Serialize + DeserializeOwned + AvroSchema>(
+        self,
+        key: impl Fn(&T) -> K + Send + Sync + 'static,
+    ) -> Self {
+        match Avro::<K>::new() {
+            Ok(codec) => self.key_in(codec, key),
+            Err(reason) => {
+                self.input.plan_error(format!(
+                    "the Kafka sink of topic {:?}: the key's Avro schema is unusable: {reason}",
+                    self.topic
+                ));
+                self
+            }
+        }
     }
 
     /// Chooses each record's partition explicitly.
@@ -512,7 +546,7 @@ impl<T: Data> KafkaSink<T> {
         extra: X,
         encoder: impl FnOnce(RecordFunctions<T>, X) -> Arc<dyn RecordEncoder>,
     ) {
-        if self.table && self.functions.key.is_none() {
+        if self.table && !self.functions.has_key() {
             self.input.plan_error(format!(
                 "the Kafka table sink of topic {:?} has no key: add .key(..) before .as_table()",
                 self.topic

@@ -82,10 +82,22 @@ pub type TimestampFn<T> = Arc<dyn Fn(&T) -> i64 + Send + Sync>;
 /// Computes a record's headers.
 pub type HeadersFn<T> = Arc<dyn Fn(&T) -> Vec<(String, Vec<u8>)> + Send + Sync>;
 
+/// Encodes records' keys in a Schema Registry format (subject
+/// `<topic>-key` by default).
+pub trait RegistryKeyEncoder<T>: Send + Sync {
+    /// The id of the key schema, registered or looked up under the key
+    /// subject of `target`'s topic.
+    fn schema_id(&self, target: &EncodeTarget<'_>) -> std::result::Result<u32, String>;
+    /// Appends `record`'s framed key to `out`.
+    fn encode(&self, id: u32, record: &T, out: &mut Vec<u8>) -> std::result::Result<(), String>;
+}
+
 /// The optional per-record functions of a Kafka sink.
 pub struct RecordFunctions<T> {
     /// Computes the record key (bytes); without it records have no key.
     pub key: Option<KeyFn<T>>,
+    /// Encodes the key in a Schema Registry format (instead of `key`).
+    pub registry_key: Option<Arc<dyn RegistryKeyEncoder<T>>>,
     /// Chooses the partition; without it the producer's partitioner does.
     pub partition: Option<PartitionFn<T>>,
     /// Sets the timestamp; without it the producer's clock does.
@@ -98,9 +110,52 @@ impl<T> Default for RecordFunctions<T> {
     fn default() -> Self {
         RecordFunctions {
             key: None,
+            registry_key: None,
             partition: None,
             timestamp: None,
             headers: None,
+        }
+    }
+}
+
+impl<T> RecordFunctions<T> {
+    /// Whether records get a key.
+    pub fn has_key(&self) -> bool {
+        self.key.is_some() || self.registry_key.is_some()
+    }
+}
+
+/// The keys of one encoding stream: the key schema's id is found before
+/// the first key, and one buffer serves every key.
+#[derive(Default)]
+pub(crate) struct Keys {
+    id: Option<u32>,
+    buffer: Vec<u8>,
+}
+
+impl Keys {
+    /// `record`'s key, if the sink keys records.
+    pub(crate) fn of<T>(
+        &mut self,
+        functions: &RecordFunctions<T>,
+        record: &T,
+        target: &EncodeTarget<'_>,
+    ) -> std::result::Result<Option<&[u8]>, String> {
+        if let Some(encoder) = &functions.registry_key {
+            let id = match self.id {
+                Some(id) => id,
+                None => *self.id.insert(encoder.schema_id(target)?),
+            };
+            self.buffer.clear();
+            encoder.encode(id, record, &mut self.buffer)?;
+            return Ok(Some(&self.buffer));
+        }
+        match &functions.key {
+            Some(key) => {
+                self.buffer = key(record);
+                Ok(Some(&self.buffer))
+            }
+            None => Ok(None),
         }
     }
 }
@@ -129,10 +184,11 @@ impl<T: Data, F: Format<Value = T>> RecordEncoder for RecordEncoderFns<T, F> {
     fn encode(
         &self,
         input: AnyIter,
-        _target: &EncodeTarget<'_>,
+        target: &EncodeTarget<'_>,
         produce: &mut dyn FnMut(OutgoingRecord<'_>) -> std::result::Result<(), String>,
     ) -> Result<std::result::Result<u64, String>> {
         let mut payload = Vec::new();
+        let mut keys = Keys::default();
         let mut count = 0u64;
         for record in input.downcast::<T>()? {
             payload.clear();
@@ -143,14 +199,17 @@ impl<T: Data, F: Format<Value = T>> RecordEncoder for RecordEncoderFns<T, F> {
                 )));
             }
             let functions = &self.functions;
-            let key = functions.key.as_ref().map(|key| key(&record));
+            let key = match keys.of(functions, &record, target) {
+                Ok(key) => key,
+                Err(reason) => return Ok(Err(format!("record {count}: its key: {reason}"))),
+            };
             let headers = functions
                 .headers
                 .as_ref()
                 .map(|h| h(&record))
                 .unwrap_or_default();
             let outgoing = OutgoingRecord {
-                key: key.as_deref(),
+                key,
                 payload: &payload,
                 partition: functions.partition.as_ref().map(|p| p(&record)),
                 timestamp: functions.timestamp.as_ref().map(|t| t(&record)),

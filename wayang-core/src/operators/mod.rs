@@ -39,7 +39,7 @@ pub use group_by::{GroupBy, GroupByFns, GroupByKernel};
 pub use join::{Join, JoinFns, JoinKernel};
 pub use kafka_topic_sink::{
     EncodeTarget, HeadersFn, KafkaTopicSink, KeyFn, PartitionFn, RecordEncoder, RecordEncoderFns,
-    RecordFunctions, TimestampFn,
+    RecordFunctions, RegistryKeyEncoder, TimestampFn,
 };
 pub use kafka_topic_source::{
     ChangelogDecoder, KafkaTopicSource, RawRecords, RecordDecoder, RecordWithMetadataDecoder,
@@ -51,7 +51,7 @@ pub use local_callback_sink::{
     Callback, CollectHandle, CollectKernel, ForEachFn, ForEachKernel, LocalCallbackSink,
 };
 pub use reduce_by::{ReduceBy, ReduceByFns, ReduceByKernel};
-pub use registry_codec::{RegistryDecoder, RegistryEncoderFns, RegistryShape};
+pub use registry_codec::{RegistryDecoder, RegistryEncoderFns, RegistryKey, RegistryShape};
 pub use sample::{Sample, SplitMix64};
 pub use sort::{Sort, SortFns, SortKernel};
 pub use text_file_sink::{FileCommit, LineFormatKernel, LineFormatter, TextFileSink};

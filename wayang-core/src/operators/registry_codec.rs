@@ -11,7 +11,9 @@ use crate::formats::registry::{
     parse_frame, write_frame, RegistryCodec, RegistryError, SchemaRegistry, SubjectOptions,
 };
 use crate::kafka::{OutgoingRecord, RecordView};
-use crate::operators::kafka_topic_sink::{EncodeTarget, RecordEncoder, RecordFunctions};
+use crate::operators::kafka_topic_sink::{
+    EncodeTarget, Keys, RecordEncoder, RecordFunctions, RegistryKeyEncoder,
+};
 use crate::operators::kafka_topic_source::{
     changelog_entry, payload, with_metadata, Decoded, RawRecords, RecordDecoder,
 };
@@ -172,22 +174,64 @@ impl<T, C> RegistryEncoderFns<T, C> {
     }
 }
 
+/// The id of `codec`'s schema under its key or value subject of
+/// `target`'s topic.
+fn schema_id_of<C: RegistryCodec>(
+    codec: &C,
+    subject: SubjectOptions,
+    is_key: bool,
+    target: &EncodeTarget<'_>,
+) -> std::result::Result<u32, String> {
+    let registry = target.registry.ok_or(
+        "the sink writes a Schema Registry format, and the cluster has none: set \
+         schema.registry.url in its properties",
+    )?;
+    let name = subject
+        .strategy
+        .subject(target.topic, is_key, codec.record_name().as_deref())?;
+    let schema = codec.write_schema()?;
+    registry
+        .id_for(&name, &schema, subject.auto_register)
+        .map_err(|e| e.to_string())
+}
+
 impl<T: Data, C: RegistryCodec<Value = T>> RegistryEncoderFns<T, C> {
     /// The schema id values are framed with.
     fn schema_id(&self, target: &EncodeTarget<'_>) -> std::result::Result<u32, String> {
-        let registry = target.registry.ok_or(
-            "the sink writes a Schema Registry format, and the cluster has none: set \
-             schema.registry.url in its properties",
-        )?;
-        let subject = self.subject.strategy.subject(
-            target.topic,
-            false,
-            self.codec.record_name().as_deref(),
-        )?;
-        let schema = self.codec.write_schema()?;
-        registry
-            .id_for(&subject, &schema, self.subject.auto_register)
-            .map_err(|e| e.to_string())
+        schema_id_of(self.codec.as_ref(), self.subject, false, target)
+    }
+}
+
+/// Encodes keys computed from records with a [`RegistryCodec`].
+pub struct RegistryKey<T, C: RegistryCodec> {
+    codec: C,
+    subject: SubjectOptions,
+    key: Arc<dyn Fn(&T) -> C::Value + Send + Sync>,
+}
+
+impl<T, C: RegistryCodec> RegistryKey<T, C> {
+    /// Keys `key(record)` encoded with `codec` under the key subject.
+    pub fn new(
+        codec: C,
+        subject: SubjectOptions,
+        key: impl Fn(&T) -> C::Value + Send + Sync + 'static,
+    ) -> Self {
+        RegistryKey {
+            codec,
+            subject,
+            key: Arc::new(key),
+        }
+    }
+}
+
+impl<T, C: RegistryCodec> RegistryKeyEncoder<T> for RegistryKey<T, C> {
+    fn schema_id(&self, target: &EncodeTarget<'_>) -> std::result::Result<u32, String> {
+        schema_id_of(&self.codec, self.subject, true, target)
+    }
+
+    fn encode(&self, id: u32, record: &T, out: &mut Vec<u8>) -> std::result::Result<(), String> {
+        write_frame(id, out);
+        self.codec.encode(&(self.key)(record), out)
     }
 }
 
@@ -207,6 +251,7 @@ impl<T: Data, C: RegistryCodec<Value = T>> RecordEncoder for RegistryEncoderFns<
         produce: &mut dyn FnMut(OutgoingRecord<'_>) -> std::result::Result<(), String>,
     ) -> Result<std::result::Result<u64, String>> {
         let mut payload = Vec::new();
+        let mut keys = Keys::default();
         let mut count = 0u64;
         let mut id = None;
         for record in input.downcast::<T>()? {
@@ -226,14 +271,17 @@ impl<T: Data, C: RegistryCodec<Value = T>> RecordEncoder for RegistryEncoderFns<
                 )));
             }
             let functions = &self.functions;
-            let key = functions.key.as_ref().map(|key| key(&record));
+            let key = match keys.of(functions, &record, target) {
+                Ok(key) => key,
+                Err(reason) => return Ok(Err(format!("record {count}: its key: {reason}"))),
+            };
             let headers = functions
                 .headers
                 .as_ref()
                 .map(|h| h(&record))
                 .unwrap_or_default();
             let outgoing = OutgoingRecord {
-                key: key.as_deref(),
+                key,
                 payload: &payload,
                 partition: functions.partition.as_ref().map(|p| p(&record)),
                 timestamp: functions.timestamp.as_ref().map(|t| t(&record)),
