@@ -202,11 +202,14 @@ impl<T: Data, C: RegistryCodec<Value = T>> RegistryEncoderFns<T, C> {
     }
 }
 
+/// Computes a record's key value.
+type KeyValueFn<T, K> = Arc<dyn Fn(&T) -> K + Send + Sync>;
+
 /// Encodes keys computed from records with a [`RegistryCodec`].
 pub struct RegistryKey<T, C: RegistryCodec> {
     codec: C,
     subject: SubjectOptions,
-    key: Arc<dyn Fn(&T) -> C::Value + Send + Sync>,
+    key: KeyValueFn<T, C::Value>,
 }
 
 impl<T, C: RegistryCodec> RegistryKey<T, C> {
