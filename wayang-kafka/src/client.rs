@@ -30,6 +30,7 @@ use crate::settings::KafkaSettings;
 /// assert!(error.contains("unknown property \"bootstrap.server\""), "{error}");
 /// ```
 pub fn validate(cluster: &KafkaCluster) -> Result<(), KafkaError> {
+    crate::registry::validate(cluster)?;
     config(cluster, &[])
         .create_native_config()
         .map(drop)

@@ -91,6 +91,7 @@ fn secrets_never_leak() {
             .map(|p| p.to_string())
             .unwrap_or_default(),
     ];
+    seen.extend(registry_secrets_stay_hidden(&dir));
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(!logs.is_empty(), "the log capture works");
     // `debug=...` in the properties file: librdkafka's own lines reach
@@ -101,9 +102,79 @@ fn secrets_never_leak() {
     );
     seen.push(logs);
     for text in &seen {
-        assert!(!text.contains(SECRET), "secret leaked in: {text}");
+        for secret in [SECRET, REGISTRY_SECRET, WRONG_SECRET] {
+            assert!(!text.contains(secret), "secret leaked in: {text}");
+        }
     }
+    assert!(
+        seen.iter().any(|t| t.contains("schema id of a subject")),
+        "the registry client logged at debug level"
+    );
     assert!(seen[0].contains("cluster \"partner\""), "{}", seen[0]);
     assert!(seen[6].contains("[redacted]"), "{}", seen[6]);
     std::fs::remove_dir_all(dir).ok();
+}
+
+const REGISTRY_SECRET: &str = "Sr-9Secret-Zq";
+const WRONG_SECRET: &str = "Wr0ng-Sr-Secret";
+
+/// A job reading and writing Avro through a registry that requires
+/// credentials, from a properties file with `${VAR}` credentials, with
+/// wrong credentials in `basic.auth.user.info` and embedded in the URL:
+/// what it shows, for the caller to search for secrets.
+fn registry_secrets_stay_hidden(dir: &std::path::Path) -> Vec<String> {
+    use wayang_kafka::registry::embedded::EmbeddedRegistry;
+    #[derive(Clone, serde::Serialize, serde::Deserialize, apache_avro::AvroSchema)]
+    struct Row {
+        n: i64,
+    }
+    let registry = EmbeddedRegistry::start_with(1, Some(("sr-key", REGISTRY_SECRET))).unwrap();
+    let kafka = wayang_kafka::embedded::EmbeddedCluster::start("orgs", 1).unwrap();
+    kafka.create_topic("rows", 1).unwrap();
+    let file = dir.join("orgs.properties");
+    std::fs::write(
+        &file,
+        format!(
+            "bootstrap.servers={}\nschema.registry.url={}\nbasic.auth.credentials.source=USER_INFO\n\
+             basic.auth.user.info=sr-key:${{SR_SECRET}}\n",
+            kafka.bootstrap_servers(),
+            registry.url()
+        ),
+    )
+    .unwrap();
+    std::env::set_var("SR_SECRET", REGISTRY_SECRET);
+    let cluster = wayang_kafka::load_cluster("orgs", &file).unwrap();
+    let ctx = WayangContext::new().with(wayang_java::plugin());
+    let plan = PlanBuilder::new();
+    plan.read_collection(vec![Row { n: 1 }, Row { n: 2 }])
+        .write_kafka_topic(&cluster, "rows")
+        .avro();
+    plan.execute(&ctx).unwrap();
+    let plan = PlanBuilder::new();
+    let rows = plan.read_kafka_topic(&cluster, "rows").avro::<Row>().collect();
+    plan.execute(&ctx).unwrap();
+    assert_eq!(rows.take().unwrap().len(), 2);
+
+    let wrong = cluster.clone().with("basic.auth.user.info", format!("sr-key:{WRONG_SECRET}"));
+    let in_url = kafka.cluster().with(
+        "schema.registry.url",
+        registry.url().replace("http://", &format!("http://sr-key:{WRONG_SECRET}@")),
+    );
+    let mut seen = vec![format!("{cluster:?}"), format!("{cluster}"), format!("{in_url:?}")];
+    for bad in [&wrong, &in_url] {
+        let plan = PlanBuilder::new();
+        plan.read_collection(vec![Row { n: 3 }])
+            .write_kafka_topic(bad, "rows")
+            .avro();
+        let error = plan.execute(&ctx).unwrap_err();
+        assert!(error.to_string().contains("refused the credentials"), "{error}");
+        seen.push(error.to_string());
+        seen.push(format!("{error:?}"));
+        let plan = PlanBuilder::new();
+        let _ = plan.read_kafka_topic(bad, "rows").avro::<Row>().collect();
+        seen.push(plan.execute(&ctx).unwrap_err().to_string());
+    }
+    let malformed = cluster.clone().with("basic.auth.user.info", WRONG_SECRET);
+    seen.push(wayang_kafka::validate(&malformed).unwrap_err().to_string());
+    seen
 }

@@ -16,3 +16,9 @@ pub mod embedded;
 pub use client::registry_for;
 pub use compatibility::Compatibility;
 pub use config::DEFAULT_REQUEST_TIMEOUT;
+
+/// Checks `cluster`'s Schema Registry settings (if it names a registry):
+/// the address's scheme, the credentials' source and shape, the timeout.
+pub(crate) fn validate(cluster: &wayang_core::kafka::KafkaCluster) -> Result<(), crate::KafkaError> {
+    config::RegistryConfig::of(cluster).map(drop)
+}
