@@ -151,23 +151,37 @@ fn registry_secrets_stay_hidden(dir: &std::path::Path) -> Vec<String> {
         .avro();
     plan.execute(&ctx).unwrap();
     let plan = PlanBuilder::new();
-    let rows = plan.read_kafka_topic(&cluster, "rows").avro::<Row>().collect();
+    let rows = plan
+        .read_kafka_topic(&cluster, "rows")
+        .avro::<Row>()
+        .collect();
     plan.execute(&ctx).unwrap();
     assert_eq!(rows.take().unwrap().len(), 2);
 
-    let wrong = cluster.clone().with("basic.auth.user.info", format!("sr-key:{WRONG_SECRET}"));
+    let wrong = cluster
+        .clone()
+        .with("basic.auth.user.info", format!("sr-key:{WRONG_SECRET}"));
     let in_url = kafka.cluster().with(
         "schema.registry.url",
-        registry.url().replace("http://", &format!("http://sr-key:{WRONG_SECRET}@")),
+        registry
+            .url()
+            .replace("http://", &format!("http://sr-key:{WRONG_SECRET}@")),
     );
-    let mut seen = vec![format!("{cluster:?}"), format!("{cluster}"), format!("{in_url:?}")];
+    let mut seen = vec![
+        format!("{cluster:?}"),
+        format!("{cluster}"),
+        format!("{in_url:?}"),
+    ];
     for bad in [&wrong, &in_url] {
         let plan = PlanBuilder::new();
         plan.read_collection(vec![Row { n: 3 }])
             .write_kafka_topic(bad, "rows")
             .avro();
         let error = plan.execute(&ctx).unwrap_err();
-        assert!(error.to_string().contains("refused the credentials"), "{error}");
+        assert!(
+            error.to_string().contains("refused the credentials"),
+            "{error}"
+        );
         seen.push(error.to_string());
         seen.push(format!("{error:?}"));
         let plan = PlanBuilder::new();

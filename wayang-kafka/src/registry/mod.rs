@@ -19,6 +19,8 @@ pub use config::DEFAULT_REQUEST_TIMEOUT;
 
 /// Checks `cluster`'s Schema Registry settings (if it names a registry):
 /// the address's scheme, the credentials' source and shape, the timeout.
-pub(crate) fn validate(cluster: &wayang_core::kafka::KafkaCluster) -> Result<(), crate::KafkaError> {
+pub(crate) fn validate(
+    cluster: &wayang_core::kafka::KafkaCluster,
+) -> Result<(), crate::KafkaError> {
     config::RegistryConfig::of(cluster).map(drop)
 }
