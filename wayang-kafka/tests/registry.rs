@@ -604,3 +604,122 @@ fn keys_are_encoded_under_their_own_subject() {
     plan.execute(&common::ctx()).unwrap();
     assert_eq!(live.take().unwrap().len(), 4);
 }
+
+/// Every bad-input case under every policy: the records a case makes bad
+/// fail the job with their location, or are skipped and counted, or go to
+/// the dead-letter topic with the reason.
+#[test]
+fn every_bad_input_follows_every_policy() {
+    #[derive(Clone, Debug, Serialize, Deserialize, AvroSchema)]
+    struct Unrelated {
+        other: i32,
+    }
+    let registry = EmbeddedRegistry::start().unwrap();
+    let mut stopped = EmbeddedRegistry::start().unwrap();
+    let guarded = EmbeddedRegistry::start_with(1, Some(("key", "right-secret"))).unwrap();
+    let kafka = EmbeddedCluster::start("orgs", 1).unwrap();
+    let good = registry.attach(kafka.cluster());
+    // Each case: its topic, the cluster the job reads it through, how many
+    // of its records are bad, and what the reason says.
+    let mut cases: Vec<(&str, KafkaCluster, u64, &str)> = Vec::new();
+
+    kafka.create_topic("no-magic", 1).unwrap();
+    write(&good, "no-magic", contributions(1), |s| s.avro()).unwrap();
+    kafka
+        .produce("no-magic", [(Some("k"), &b"plain text"[..])])
+        .unwrap();
+    cases.push(("no-magic", good.clone(), 1, "magic byte"));
+
+    kafka.create_topic("unknown-id", 1).unwrap();
+    write(&good, "unknown-id", contributions(1), |s| s.avro()).unwrap();
+    kafka
+        .produce("unknown-id", [(Some("k"), &[0u8, 0, 0, 1, 0, 2][..])])
+        .unwrap();
+    cases.push(("unknown-id", good.clone(), 1, "schema id 256 is unknown"));
+
+    kafka.create_topic("unresolvable", 1).unwrap();
+    write(&good, "unresolvable", contributions(1), |s| s.avro()).unwrap();
+    write(&good, "unresolvable", vec![Unrelated { other: 1 }], |s| {
+        s.subject_name_strategy(SubjectNameStrategy::RecordName)
+            .avro()
+    })
+    .unwrap();
+    cases.push(("unresolvable", good.clone(), 1, "does not resolve"));
+
+    kafka.create_topic("down", 1).unwrap();
+    let before_stop = stopped.attach(kafka.cluster());
+    write(&before_stop, "down", contributions(2), |s| s.avro()).unwrap();
+    let url = stopped.url().to_string();
+    stopped.stop();
+    // Another address string: a client that has not cached the schema.
+    let down = kafka
+        .cluster()
+        .with("schema.registry.url", format!("{url}/"))
+        .with("schema.registry.request.timeout.ms", "1000");
+    cases.push(("down", down, 2, "unavailable"));
+
+    kafka.create_topic("refused", 1).unwrap();
+    write(
+        &guarded.attach(kafka.cluster()),
+        "refused",
+        contributions(2),
+        |s| s.avro(),
+    )
+    .unwrap();
+    let refused = kafka
+        .cluster()
+        .with("schema.registry.url", format!("{}/", guarded.url()))
+        .with("basic.auth.user.info", "key:wrong-secret");
+    cases.push(("refused", refused, 2, "refused the credentials"));
+
+    kafka.create_topic("dead", 1).unwrap();
+    let mut dead_so_far = 0;
+    for (topic, cluster, bad, reason) in cases {
+        let total = kafka.read_all(topic).unwrap().len() as u64;
+        let read = |policy: BadRecordPolicy| {
+            let plan = PlanBuilder::new();
+            let out = plan
+                .read_kafka_topic(&cluster, topic)
+                .on_bad_record(policy)
+                .avro::<Contribution>()
+                .named("rows")
+                .collect();
+            (plan.execute(&common::ctx()), out)
+        };
+        let (result, out) = read(BadRecordPolicy::Fail);
+        let error = result.unwrap_err().to_string();
+        assert!(
+            error.contains(&format!(
+                "cluster \"orgs\": topic \"{topic}\" partition 0 offset"
+            )) && error.contains(reason),
+            "{topic}: {error}"
+        );
+        assert!(out.take().is_err(), "{topic}: nothing delivered");
+
+        let (result, out) = read(BadRecordPolicy::Skip);
+        let report = result.unwrap();
+        assert_eq!(out.take().unwrap().len() as u64, total - bad, "{topic}");
+        assert_eq!(
+            report.operator("rows").unwrap().counters.get("skipped"),
+            Some(&bad),
+            "{topic}"
+        );
+
+        let (result, out) = read(BadRecordPolicy::DeadLetter("dead".into()));
+        result.unwrap();
+        assert_eq!(out.take().unwrap().len() as u64, total - bad, "{topic}");
+        let dead = kafka.read_all("dead").unwrap();
+        assert_eq!(dead.len() as u64, dead_so_far + bad, "{topic}");
+        let last = dead.last().unwrap();
+        let why = last
+            .headers
+            .iter()
+            .find(|(k, _)| k.contains("error"))
+            .and_then(|(_, v)| v.clone())
+            .map(|v| String::from_utf8(v).unwrap())
+            .unwrap_or_default();
+        assert!(why.contains(reason), "{topic}: {why}");
+        assert!(!why.contains("wrong-secret"), "{topic}: {why}");
+        dead_so_far += bad;
+    }
+}
