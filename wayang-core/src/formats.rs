@@ -2,6 +2,11 @@
 //!
 //! A format is a type, so the API knows the record type it yields:
 //! `read_kafka_topic(..).values::<Json<Order>>()` is a `DataQuanta<Order>`.
+//!
+//! [`Format`]s need nothing but the bytes. The Schema Registry formats
+//! ([`avro`], [`json_schema`], [`protobuf`]) are [`registry::RegistryCodec`]s
+//! instead: they decode with the writer's schema, which `wayang-kafka`
+//! fetches from the cluster's registry by the id each payload carries.
 
 pub mod avro;
 pub mod json_schema;

@@ -18,6 +18,9 @@
 //! - [`exactly_once`] commits output and source positions together, across
 //!   clusters, and shows a job's committed history;
 //! - [`admin::create_topic`] creates topics on real brokers;
+//! - [`registry`] reaches each cluster's Schema Registry (named by its
+//!   properties) for the Avro, JSON Schema and Protobuf formats, and
+//!   embeds a registry for tests and demos;
 //! - [`embedded`] starts in-process Kafka-protocol clusters for tests and
 //!   demos.
 //!
