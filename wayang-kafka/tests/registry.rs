@@ -380,6 +380,17 @@ fn bad_topic() -> (EmbeddedRegistry, EmbeddedCluster, KafkaCluster) {
     (registry, kafka, cluster)
 }
 
+/// Why a dead-lettered record was rejected (its error header).
+fn dead_letter_reason(record: &wayang_kafka::embedded::StoredRecord) -> String {
+    record
+        .headers
+        .iter()
+        .find(|(k, _)| k.contains("error"))
+        .and_then(|(_, v)| v.clone())
+        .map(|v| String::from_utf8(v).unwrap())
+        .unwrap_or_default()
+}
+
 fn read_mixed(
     cluster: &KafkaCluster,
     policy: BadRecordPolicy,
@@ -431,17 +442,7 @@ fn bad_records_are_skipped_or_dead_lettered_with_reasons() {
     assert_eq!(out.take().unwrap().len(), 2);
     let dead = kafka.read_all("dead").unwrap();
     assert_eq!(dead.len(), 3);
-    let reasons: Vec<String> = dead
-        .iter()
-        .map(|r| {
-            r.headers
-                .iter()
-                .find(|(k, _)| k.contains("error"))
-                .and_then(|(_, v)| v.clone())
-                .map(|v| String::from_utf8(v).unwrap())
-                .unwrap_or_default()
-        })
-        .collect();
+    let reasons: Vec<String> = dead.iter().map(dead_letter_reason).collect();
     assert!(reasons[0].contains("magic byte"), "{reasons:?}");
     assert!(
         reasons[1].contains("schema id 99 is unknown"),
@@ -710,14 +711,7 @@ fn every_bad_input_follows_every_policy() {
         assert_eq!(out.take().unwrap().len() as u64, total - bad, "{topic}");
         let dead = kafka.read_all("dead").unwrap();
         assert_eq!(dead.len() as u64, dead_so_far + bad, "{topic}");
-        let last = dead.last().unwrap();
-        let why = last
-            .headers
-            .iter()
-            .find(|(k, _)| k.contains("error"))
-            .and_then(|(_, v)| v.clone())
-            .map(|v| String::from_utf8(v).unwrap())
-            .unwrap_or_default();
+        let why = dead_letter_reason(dead.last().unwrap());
         assert!(why.contains(reason), "{topic}: {why}");
         assert!(!why.contains("wrong-secret"), "{topic}: {why}");
         dead_so_far += bad;

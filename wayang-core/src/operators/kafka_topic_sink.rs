@@ -187,41 +187,61 @@ impl<T: Data, F: Format<Value = T>> RecordEncoder for RecordEncoderFns<T, F> {
         target: &EncodeTarget<'_>,
         produce: &mut dyn FnMut(OutgoingRecord<'_>) -> std::result::Result<(), String>,
     ) -> Result<std::result::Result<u64, String>> {
-        let mut payload = Vec::new();
-        let mut keys = Keys::default();
-        let mut count = 0u64;
-        for record in input.downcast::<T>()? {
-            payload.clear();
-            if let Err(reason) = F::encode(&record, &mut payload) {
-                return Ok(Err(format!(
-                    "record {count} does not encode as {}: {reason}",
-                    F::NAME
-                )));
-            }
-            let functions = &self.functions;
-            let key = match keys.of(functions, &record, target) {
-                Ok(key) => key,
-                Err(reason) => return Ok(Err(format!("record {count}: its key: {reason}"))),
-            };
-            let headers = functions
-                .headers
-                .as_ref()
-                .map(|h| h(&record))
-                .unwrap_or_default();
-            let outgoing = OutgoingRecord {
-                key,
-                payload: &payload,
-                partition: functions.partition.as_ref().map(|p| p(&record)),
-                timestamp: functions.timestamp.as_ref().map(|t| t(&record)),
-                headers: &headers,
-            };
-            if let Err(reason) = produce(outgoing) {
-                return Ok(Err(reason));
-            }
-            count += 1;
-        }
-        Ok(Ok(count))
+        encode_records(
+            input,
+            &self.functions,
+            target,
+            produce,
+            |count, record, payload| {
+                F::encode(record, payload).map_err(|reason| {
+                    format!("record {count} does not encode as {}: {reason}", F::NAME)
+                })
+            },
+        )
     }
+}
+
+/// What every encoder does around the value: for each record, `value`
+/// appends its payload (or says, in full, why it cannot), the sink's
+/// functions give its key, partition, timestamp and headers, and `produce`
+/// takes it. Stops at the first failure; returns how many were produced.
+pub(crate) fn encode_records<T: Data>(
+    input: AnyIter,
+    functions: &RecordFunctions<T>,
+    target: &EncodeTarget<'_>,
+    produce: &mut dyn FnMut(OutgoingRecord<'_>) -> std::result::Result<(), String>,
+    mut value: impl FnMut(u64, &T, &mut Vec<u8>) -> std::result::Result<(), String>,
+) -> Result<std::result::Result<u64, String>> {
+    let mut payload = Vec::new();
+    let mut keys = Keys::default();
+    let mut count = 0u64;
+    for record in input.downcast::<T>()? {
+        payload.clear();
+        if let Err(reason) = value(count, &record, &mut payload) {
+            return Ok(Err(reason));
+        }
+        let key = match keys.of(functions, &record, target) {
+            Ok(key) => key,
+            Err(reason) => return Ok(Err(format!("record {count}: its key: {reason}"))),
+        };
+        let headers = functions
+            .headers
+            .as_ref()
+            .map(|h| h(&record))
+            .unwrap_or_default();
+        let outgoing = OutgoingRecord {
+            key,
+            payload: &payload,
+            partition: functions.partition.as_ref().map(|p| p(&record)),
+            timestamp: functions.timestamp.as_ref().map(|t| t(&record)),
+            headers: &headers,
+        };
+        if let Err(reason) = produce(outgoing) {
+            return Ok(Err(reason));
+        }
+        count += 1;
+    }
+    Ok(Ok(count))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::formats::registry::{
 };
 use crate::kafka::{OutgoingRecord, RecordView};
 use crate::operators::kafka_topic_sink::{
-    EncodeTarget, Keys, RecordEncoder, RecordFunctions, RegistryKeyEncoder,
+    encode_records, EncodeTarget, RecordEncoder, RecordFunctions, RegistryKeyEncoder,
 };
 use crate::operators::kafka_topic_source::{
     changelog_entry, payload, with_metadata, Decoded, RawRecords, RecordDecoder,
@@ -253,48 +253,25 @@ impl<T: Data, C: RegistryCodec<Value = T>> RecordEncoder for RegistryEncoderFns<
         target: &EncodeTarget<'_>,
         produce: &mut dyn FnMut(OutgoingRecord<'_>) -> std::result::Result<(), String>,
     ) -> Result<std::result::Result<u64, String>> {
-        let mut payload = Vec::new();
-        let mut keys = Keys::default();
-        let mut count = 0u64;
         let mut id = None;
-        for record in input.downcast::<T>()? {
-            let id = match id {
-                Some(id) => id,
-                None => match self.schema_id(target) {
-                    Ok(found) => *id.insert(found),
-                    Err(reason) => return Ok(Err(reason)),
-                },
-            };
-            payload.clear();
-            write_frame(id, &mut payload);
-            if let Err(reason) = self.codec.encode(&record, &mut payload) {
-                return Ok(Err(format!(
-                    "record {count} does not encode as {} (schema id {id}): {reason}",
-                    self.codec.name()
-                )));
-            }
-            let functions = &self.functions;
-            let key = match keys.of(functions, &record, target) {
-                Ok(key) => key,
-                Err(reason) => return Ok(Err(format!("record {count}: its key: {reason}"))),
-            };
-            let headers = functions
-                .headers
-                .as_ref()
-                .map(|h| h(&record))
-                .unwrap_or_default();
-            let outgoing = OutgoingRecord {
-                key,
-                payload: &payload,
-                partition: functions.partition.as_ref().map(|p| p(&record)),
-                timestamp: functions.timestamp.as_ref().map(|t| t(&record)),
-                headers: &headers,
-            };
-            if let Err(reason) = produce(outgoing) {
-                return Ok(Err(reason));
-            }
-            count += 1;
-        }
-        Ok(Ok(count))
+        encode_records(
+            input,
+            &self.functions,
+            target,
+            produce,
+            |count, record, payload| {
+                let id = match id {
+                    Some(id) => id,
+                    None => *id.insert(self.schema_id(target)?),
+                };
+                write_frame(id, payload);
+                self.codec.encode(record, payload).map_err(|reason| {
+                    format!(
+                        "record {count} does not encode as {} (schema id {id}): {reason}",
+                        self.codec.name()
+                    )
+                })
+            },
+        )
     }
 }
