@@ -380,6 +380,21 @@ fn bad_topic() -> (EmbeddedRegistry, EmbeddedCluster, KafkaCluster) {
     (registry, kafka, cluster)
 }
 
+/// Stops `registry` and gives `kafka`'s cluster pointing at it, under
+/// another address string: a client that has not cached its schemas.
+fn stopped(
+    kafka: &EmbeddedCluster,
+    registry: &mut EmbeddedRegistry,
+    timeout_ms: u32,
+) -> KafkaCluster {
+    let url = registry.url().to_string();
+    registry.stop();
+    kafka
+        .cluster()
+        .with("schema.registry.url", format!("{url}/"))
+        .with("schema.registry.request.timeout.ms", timeout_ms.to_string())
+}
+
 /// Why a dead-lettered record was rejected (its error header).
 fn dead_letter_reason(record: &wayang_kafka::embedded::StoredRecord) -> String {
     record
@@ -459,12 +474,7 @@ fn a_registry_that_is_down_or_refuses_fails_within_its_deadline() {
     let (mut registry, kafka, cluster) = stand("orders", 1);
     write(&cluster, "orders", contributions(3), |s| s.avro()).unwrap();
     let url = registry.url().to_string();
-    registry.stop();
-    // A fresh client (another address string) must ask the stopped registry.
-    let down = kafka
-        .cluster()
-        .with("schema.registry.url", format!("{url}/"))
-        .with("schema.registry.request.timeout.ms", "2000");
+    let down = stopped(&kafka, &mut registry, 2000);
     let started = std::time::Instant::now();
     let (result, _) = common::within_a_minute(move || {
         let plan = PlanBuilder::new();
@@ -616,7 +626,7 @@ fn every_bad_input_follows_every_policy() {
         other: i32,
     }
     let registry = EmbeddedRegistry::start().unwrap();
-    let mut stopped = EmbeddedRegistry::start().unwrap();
+    let mut to_stop = EmbeddedRegistry::start().unwrap();
     let guarded = EmbeddedRegistry::start_with(1, Some(("key", "right-secret"))).unwrap();
     let kafka = EmbeddedCluster::start("orgs", 1).unwrap();
     let good = registry.attach(kafka.cluster());
@@ -648,15 +658,9 @@ fn every_bad_input_follows_every_policy() {
     cases.push(("unresolvable", good.clone(), 1, "does not resolve"));
 
     kafka.create_topic("down", 1).unwrap();
-    let before_stop = stopped.attach(kafka.cluster());
+    let before_stop = to_stop.attach(kafka.cluster());
     write(&before_stop, "down", contributions(2), |s| s.avro()).unwrap();
-    let url = stopped.url().to_string();
-    stopped.stop();
-    // Another address string: a client that has not cached the schema.
-    let down = kafka
-        .cluster()
-        .with("schema.registry.url", format!("{url}/"))
-        .with("schema.registry.request.timeout.ms", "1000");
+    let down = stopped(&kafka, &mut to_stop, 1000);
     cases.push(("down", down, 2, "unavailable"));
 
     kafka.create_topic("refused", 1).unwrap();

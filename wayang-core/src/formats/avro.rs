@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::types::Value;
@@ -18,12 +18,34 @@ use serde::Serialize;
 use crate::data::Data;
 use crate::formats::registry::{RegisteredSchema, RegistryCodec, SchemaDefinition, SchemaType};
 
-/// Parsed schemas live as long as the process: apache-avro's readers and
-/// writers borrow their schemas, and a codec keeps one per writer schema id
-/// it met (a handful per topic), so leaking them is bounded and saves
-/// re-resolving the schema on every record.
-fn leak(schema: Schema) -> &'static Schema {
-    Box::leak(Box::new(schema))
+/// A parsed schema for `text`, one per distinct text for the life of the
+/// process. apache-avro's readers and writers borrow their schemas, and
+/// keeping them borrowable saves re-resolving a schema on every record; a
+/// process meets a handful of distinct schemas, however many jobs it runs,
+/// so the memory is bounded by that.
+fn interned(
+    text: &str,
+    parse: impl FnOnce() -> Result<Schema, String>,
+) -> Result<&'static Schema, String> {
+    static SCHEMAS: OnceLock<Mutex<HashMap<String, &'static Schema>>> = OnceLock::new();
+    let mut known = SCHEMAS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(parsed) = known.get(text) {
+        return Ok(parsed);
+    }
+    let parsed: &'static Schema = Box::leak(Box::new(parse()?));
+    known.insert(text.to_string(), parsed);
+    Ok(parsed)
+}
+
+/// The writer's schema of a registered Avro schema.
+fn writer_schema(schema: &RegisteredSchema) -> Result<&'static Schema, String> {
+    interned(&schema.text, || {
+        Schema::parse_str(&schema.text)
+            .map_err(|e| format!("schema id {} is not a valid Avro schema: {e}", schema.id))
+    })
 }
 
 /// An Avro error, cut short: apache-avro's messages can print whole
@@ -33,25 +55,6 @@ fn short(error: apache_avro::Error) -> String {
     match text.char_indices().nth(400) {
         Some((at, _)) => format!("{}...", &text[..at]),
         None => text,
-    }
-}
-
-/// Writer schemas by id, parsed once per codec.
-#[derive(Default)]
-struct WriterSchemas(Mutex<HashMap<u32, &'static Schema>>);
-
-impl WriterSchemas {
-    fn get(&self, schema: &RegisteredSchema) -> Result<&'static Schema, String> {
-        let mut known = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(parsed) = known.get(&schema.id) {
-            return Ok(parsed);
-        }
-        let parsed = leak(
-            Schema::parse_str(&schema.text)
-                .map_err(|e| format!("schema id {} is not a valid Avro schema: {e}", schema.id))?,
-        );
-        known.insert(schema.id, parsed);
-        Ok(parsed)
     }
 }
 
@@ -72,7 +75,6 @@ pub struct Avro<T> {
     /// Whether serialising straight to bytes works for `T` (see
     /// [`AvroReader`]'s `direct`).
     direct: AtomicBool,
-    writers: WriterSchemas,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -86,19 +88,20 @@ impl<T: AvroSchema> Avro<T> {
 impl<T> Avro<T> {
     /// The codec with an explicit reader (and writer) schema for `T`.
     pub fn with_schema(schema: Schema) -> Result<Self, String> {
-        let reader = leak(schema);
+        // The full text, defaults included: two schemas of one canonical
+        // form may differ in defaults, which registration needs.
+        let text = serde_json::to_string(&schema)
+            .map_err(|e| format!("the Avro schema does not serialise: {e}"))?;
+        let reader = interned(&text, || Ok(schema))?;
         let writer = GenericDatumWriter::builder(reader)
             .build()
             .map_err(|e| format!("the Avro schema does not resolve: {e}"))?;
-        let text = serde_json::to_string(reader)
-            .map_err(|e| format!("the Avro schema does not serialise: {e}"))?;
         Ok(Avro {
             canonical: reader.canonical_form(),
             text,
             reader,
             writer,
             direct: AtomicBool::new(true),
-            writers: WriterSchemas::default(),
             _type: PhantomData,
         })
     }
@@ -136,7 +139,7 @@ impl<T: Data + Serialize + DeserializeOwned> RegistryCodec for Avro<T> {
     }
 
     fn writer(&self, schema: &RegisteredSchema) -> Result<AvroReader, String> {
-        let written = self.writers.get(schema)?;
+        let written = writer_schema(schema)?;
         let resolves = written.canonical_form() != self.canonical;
         if resolves {
             apache_avro::schema_compatibility::SchemaCompatibility::can_read(written, self.reader)
@@ -216,7 +219,6 @@ impl<T: Data + Serialize + DeserializeOwned> RegistryCodec for Avro<T> {
 #[derive(Default)]
 pub struct AvroGeneric {
     writing: Option<(&'static Schema, GenericDatumWriter<'static>, String)>,
-    writers: WriterSchemas,
 }
 
 impl AvroGeneric {
@@ -227,14 +229,14 @@ impl AvroGeneric {
 
     /// A codec that also writes values with `schema` (Avro JSON).
     pub fn writing(text: &str) -> Result<Self, String> {
-        let schema =
-            leak(Schema::parse_str(text).map_err(|e| format!("not a valid Avro schema: {e}"))?);
+        let schema = interned(text, || {
+            Schema::parse_str(text).map_err(|e| format!("not a valid Avro schema: {e}"))
+        })?;
         let writer = GenericDatumWriter::builder(schema)
             .build()
             .map_err(|e| format!("the Avro schema does not resolve: {e}"))?;
         Ok(AvroGeneric {
             writing: Some((schema, writer, text.to_string())),
-            writers: WriterSchemas::default(),
         })
     }
 }
@@ -258,7 +260,7 @@ impl RegistryCodec for AvroGeneric {
     }
 
     fn writer(&self, schema: &RegisteredSchema) -> Result<AvroGenericReader, String> {
-        let written = self.writers.get(schema)?;
+        let written = writer_schema(schema)?;
         let reader = GenericDatumReader::builder(written)
             .build()
             .map_err(|e| format!("schema id {} does not resolve: {e}", schema.id))?;

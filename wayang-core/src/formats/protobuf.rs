@@ -13,7 +13,7 @@ use crate::formats::registry::{RegisteredSchema, RegistryCodec, SchemaDefinition
 /// [`Protobuf::message_index`]. Records whose index path differs are bad
 /// records: they hold another message type.
 pub struct Protobuf<M> {
-    schema: Option<(String, Option<String>)>,
+    schema: Option<String>,
     path: Vec<i32>,
     _type: PhantomData<fn() -> M>,
 }
@@ -41,7 +41,7 @@ impl<M> Protobuf<M> {
             return Err("the Protobuf schema declares no message".into());
         }
         Ok(Protobuf {
-            schema: Some((schema.to_string(), None)),
+            schema: Some(schema.to_string()),
             ..Protobuf::default()
         })
     }
@@ -55,7 +55,7 @@ impl<M> Protobuf<M> {
     }
 
     fn qualified_name(&self) -> Option<String> {
-        let (text, _) = self.schema.as_ref()?;
+        let text = self.schema.as_ref()?;
         let package = text
             .lines()
             .map(str::trim)
@@ -190,7 +190,7 @@ impl<M: prost::Message + Default + Data> RegistryCodec for Protobuf<M> {
     }
 
     fn write_schema(&self) -> Result<SchemaDefinition, String> {
-        let (text, _) = self
+        let text = self
             .schema
             .as_ref()
             .ok_or("a Protobuf sink needs its schema: use Protobuf::writing(proto)")?;

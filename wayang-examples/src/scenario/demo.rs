@@ -278,10 +278,8 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
             cluster.read_all(topic)?.len(),
         ));
     }
-    let global = table(&embedded[PARTNERS.len()].read_all(GLOBAL)?)
-        .values()
-        .map(|value| decode_global(value, options.format, &shared))
-        .collect::<Result<Vec<GlobalAverage>, _>>()?;
+    let stored = table(&embedded[PARTNERS.len()].read_all(GLOBAL)?);
+    let global = decode_globals(stored.values(), options.format, &shared)?;
     Ok(DemoOutcome {
         jobs,
         topics,
@@ -292,22 +290,30 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
     })
 }
 
-/// A global average as stored, decoded in plain code (the registry's schema
-/// fetched by the id the record carries).
-pub fn decode_global(
-    value: &[u8],
+/// Global averages as stored, decoded in plain code (in Avro, each with the
+/// registry's schema for the id it carries).
+pub fn decode_globals<'a>(
+    values: impl IntoIterator<Item = &'a Vec<u8>>,
     format: RecordFormat,
     shared: &KafkaCluster,
-) -> Result<GlobalAverage, DemoError> {
+) -> Result<Vec<GlobalAverage>, DemoError> {
     if !format.is_avro() {
-        return Ok(serde_json::from_slice(value)?);
+        return values
+            .into_iter()
+            .map(|value| Ok(serde_json::from_slice(value)?))
+            .collect();
     }
     let registry = wayang_kafka::registry::registry_for(shared)?
         .ok_or("the shared cluster names no Schema Registry")?;
-    let (id, body) = parse_frame(value)?;
     let codec = wire::global_averages();
-    let writer = codec.writer(registry.schema(id)?.as_ref())?;
-    Ok(codec.decode(&writer, body)?)
+    values
+        .into_iter()
+        .map(|value| {
+            let (id, body) = parse_frame(value)?;
+            let writer = codec.writer(registry.schema(id)?.as_ref())?;
+            Ok(codec.decode(&writer, body)?)
+        })
+        .collect()
 }
 
 /// A topic's records read as a table, by key: the latest value in

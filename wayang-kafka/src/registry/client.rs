@@ -160,6 +160,16 @@ impl HttpRegistry {
         }
     }
 
+    /// The headers every request carries: what it accepts, and the
+    /// credentials where the registry has them.
+    fn headers<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        let request = request.header("Accept", MEDIA_TYPE);
+        match &self.authorization {
+            Some(authorization) => request.header("Authorization", authorization),
+            None => request,
+        }
+    }
+
     /// Sends a request, retrying server errors and dropped connections
     /// while the deadline allows.
     fn request(&self, path: &str, body: Option<&str>) -> Result<Answer, RegistryError> {
@@ -175,22 +185,11 @@ impl HttpRegistry {
                 std::thread::sleep(pause);
             }
             let answer = match body {
-                Some(body) => {
-                    let request = self.agent.post(&url).header("Accept", MEDIA_TYPE);
-                    let request = match &self.authorization {
-                        Some(a) => request.header("Authorization", a),
-                        None => request,
-                    };
-                    request.header("Content-Type", MEDIA_TYPE).send(body)
-                }
-                None => {
-                    let request = self.agent.get(&url).header("Accept", MEDIA_TYPE);
-                    let request = match &self.authorization {
-                        Some(a) => request.header("Authorization", a),
-                        None => request,
-                    };
-                    request.call()
-                }
+                Some(body) => self
+                    .headers(self.agent.post(&url))
+                    .header("Content-Type", MEDIA_TYPE)
+                    .send(body),
+                None => self.headers(self.agent.get(&url)).call(),
             };
             match answer {
                 Ok(mut response) => {
