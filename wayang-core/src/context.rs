@@ -226,7 +226,13 @@ impl WayangContext {
     /// Runs a plan as one job: all its sinks, each operator once. On success,
     /// every sink's output has been delivered; on failure, none has been
     /// committed, and the error names the operator and the cause.
+    ///
+    /// In a process started as a remote worker (see [`crate::remote::worker`])
+    /// it runs only the part of the plan the worker was asked for.
     pub fn execute(&self, plan: &WayangPlan) -> Result<JobReport> {
+        if let Some(request) = crate::remote::worker::request() {
+            return crate::remote::worker::serve(plan, request);
+        }
         self.run(self.prepare(plan)?)
     }
 

@@ -211,6 +211,11 @@ impl DataType {
         }
     }
 
+    /// The record type's identity.
+    pub fn type_id(&self) -> std::any::TypeId {
+        self.ops.record_type_id()
+    }
+
     /// The Rust name of the record type.
     pub fn name(&self) -> &'static str {
         self.ops.name()

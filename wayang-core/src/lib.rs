@@ -47,6 +47,7 @@ pub mod optimizer;
 pub mod plan;
 pub mod platform;
 pub mod plugin;
+pub mod remote;
 
 pub use channels::{Channel, ChannelConversion, ChannelKind};
 pub use config::Configuration;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::channels::{Channel, ChannelKind};
 use crate::error::Result;
-use crate::job::TaskContext;
+use crate::job::{StageRun, TaskContext};
 
 /// A platform: a way of executing operators (`java`, `spark`, ...).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,11 +70,12 @@ pub trait ExecutionOperator: Send + Sync {
 
 /// Runs the stages of one job that belong to its platform.
 pub trait Executor: Send {
-    /// Runs one stage; `run` executes the stage's tasks in order. A platform
-    /// wraps it in whatever the tasks need (a thread pool, a session); it may
-    /// run it on another thread.
-    fn execute_stage(&mut self, run: &mut (dyn FnMut() -> Result<()> + Send)) -> Result<()> {
-        run()
+    /// Runs one stage. An in-process platform calls [`StageRun::run_here`]
+    /// inside whatever the tasks need (a thread pool), possibly on another
+    /// thread; a remote platform runs the stage's work elsewhere (see
+    /// [`StageRun`]).
+    fn execute_stage(&mut self, stage: &mut StageRun<'_, '_>) -> Result<()> {
+        stage.run_here()
     }
 
     /// Platform state that this platform's operators read through

@@ -43,82 +43,19 @@ pub(crate) fn run(
         })
         .collect();
     let commits = Mutex::new(Vec::new());
-    let mut store = ChannelStore::new(plan);
+    let mut jobrun = JobRun {
+        plan,
+        probes: &probes,
+        commits: &commits,
+        config,
+        job: &job,
+        store: ChannelStore::new(plan),
+    };
     let mut executors: HashMap<&'static str, Box<dyn crate::platform::Executor>> = HashMap::new();
     let mut stage_reports = Vec::with_capacity(plan.stages.len());
 
     for stage in &plan.stages {
         let stage_started = Instant::now();
-        let run_tasks = |state: &(dyn std::any::Any + Send + Sync),
-                         store: &mut ChannelStore|
-         -> Result<()> {
-            for &index in &stage.tasks {
-                let task = &plan.tasks[index];
-                let inputs = task
-                    .inputs
-                    .iter()
-                    .map(|&channel| store.take(channel))
-                    .collect::<Result<Vec<_>>>()?;
-                let output = match &task.kind {
-                    TaskKind::Operator { node, operator } => {
-                        let probe = probes[node].clone();
-                        let ctx = TaskContext {
-                            probe: probe.clone(),
-                            config,
-                            output_type: plan
-                                .plan
-                                .node(*node)
-                                .and_then(|n| n.operator.output_type()),
-                            commits: &commits,
-                            prepared: plan.prepared.get(node),
-                            executor_state: state,
-                        };
-                        tracing::debug!(operator = operator.name(), node = %probe.label(), "executing");
-                        probe
-                            .guard(|| operator.execute(inputs, &ctx))
-                            .unwrap_or_else(|| {
-                                Err(job
-                                    .take_error()
-                                    .unwrap_or_else(|| Error::internal("panic not recorded")))
-                            })?
-                    }
-                    TaskKind::Conversion(conversion) => {
-                        let mut inputs = inputs;
-                        let input = inputs
-                            .pop()
-                            .ok_or_else(|| Error::internal("conversion without input"))?;
-                        match catch_unwind(AssertUnwindSafe(|| conversion.apply(input, config))) {
-                            Ok(result) => Some(result?),
-                            Err(payload) => {
-                                return Err(Error::internal(format!(
-                                    "conversion {} panicked: {}",
-                                    conversion.name,
-                                    panic_message(payload.as_ref())
-                                )))
-                            }
-                        }
-                    }
-                };
-                if job.has_failed() {
-                    return Err(job
-                        .take_error()
-                        .unwrap_or_else(|| Error::internal("failure not recorded")));
-                }
-                match (task.output, output) {
-                    (Some(channel), Some(data)) => store.put(channel, data),
-                    (None, None) => {}
-                    (expected, _) => {
-                        return Err(Error::internal(format!(
-                            "{} produced {} output but {} was expected",
-                            task.name(),
-                            if expected.is_some() { "no" } else { "an" },
-                            if expected.is_some() { "one" } else { "none" }
-                        )))
-                    }
-                }
-            }
-            Ok(())
-        };
         match stage.platform {
             Some(platform) => {
                 if !executors.contains_key(platform.name()) {
@@ -134,9 +71,19 @@ pub(crate) fn run(
                     .get_mut(platform.name())
                     .ok_or_else(|| Error::internal("executor vanished"))?;
                 let state = executor.state();
-                executor.execute_stage(&mut || run_tasks(state.as_ref(), &mut store))?;
+                let mut stage_run = StageRun {
+                    stage,
+                    state: state.as_ref(),
+                    job: &mut jobrun,
+                };
+                executor.execute_stage(&mut stage_run)?;
             }
-            None => run_tasks(&(), &mut store)?,
+            None => StageRun {
+                stage,
+                state: &(),
+                job: &mut jobrun,
+            }
+            .run_here()?,
         }
         stage_reports.push(StageReport {
             platform: stage.platform.map(|p| p.name()),
@@ -156,6 +103,160 @@ pub(crate) fn run(
         stage_reports,
         started.elapsed(),
     ))
+}
+
+/// What every stage of a running job shares: the plan, the operators'
+/// probes, the pending commits and the channels between tasks.
+struct JobRun<'a> {
+    plan: &'a ExecutionPlan,
+    probes: &'a HashMap<crate::plan::NodeId, Arc<OperatorProbe>>,
+    commits: &'a Mutex<Vec<PendingCommit>>,
+    config: &'a Configuration,
+    job: &'a Arc<JobState>,
+    store: ChannelStore,
+}
+
+/// One stage of a running job, handed to its platform's
+/// [`crate::platform::Executor`]. An in-process platform runs it here
+/// ([`StageRun::run_here`], inside whatever the tasks need: a thread pool);
+/// a remote platform reads the stage's tasks and plan nodes, takes the
+/// channels that enter the stage, runs the work elsewhere, and puts the
+/// channels that leave it, running on the driver only the tasks that must
+/// run there ([`StageRun::run_task`]: collecting sinks, say).
+pub struct StageRun<'s, 'j> {
+    stage: &'s Stage,
+    state: &'s (dyn std::any::Any + Send + Sync),
+    job: &'s mut JobRun<'j>,
+}
+
+impl StageRun<'_, '_> {
+    /// The stage.
+    pub fn stage(&self) -> &Stage {
+        self.stage
+    }
+
+    /// The execution plan the stage belongs to.
+    pub fn plan(&self) -> &ExecutionPlan {
+        self.job.plan
+    }
+
+    /// The job's configuration.
+    pub fn config(&self) -> &Configuration {
+        self.job.config
+    }
+
+    /// Runs every task of the stage in this process, in order.
+    pub fn run_here(&mut self) -> Result<()> {
+        for &index in &self.stage.tasks {
+            self.run_task(index)?;
+        }
+        Ok(())
+    }
+
+    /// Whether a channel is written by a task of this stage.
+    pub fn is_internal(&self, channel: ChannelId) -> bool {
+        self.stage
+            .tasks
+            .iter()
+            .any(|&i| self.job.plan.tasks[i].output == Some(channel))
+    }
+
+    /// Whether a channel written in this stage is read by a task of a later
+    /// stage (it must then be put with [`StageRun::put`]).
+    pub fn is_read_later(&self, channel: ChannelId) -> bool {
+        self.job
+            .plan
+            .tasks
+            .iter()
+            .enumerate()
+            .any(|(i, task)| !self.stage.tasks.contains(&i) && task.inputs.contains(&channel))
+    }
+
+    /// Takes a channel that enters the stage (written by an earlier stage).
+    pub fn take(&mut self, channel: ChannelId) -> Result<Channel> {
+        self.job.store.take(channel)
+    }
+
+    /// Puts a channel that this stage writes.
+    pub fn put(&mut self, channel: ChannelId, data: Channel) {
+        self.job.store.put(channel, data);
+    }
+
+    /// The probe of a plan node (records in and out, failures), for
+    /// platforms that measure remotely what in-process tasks measure here.
+    pub fn probe(&self, node: crate::plan::NodeId) -> Option<&Arc<OperatorProbe>> {
+        self.job.probes.get(&node)
+    }
+
+    /// Runs one task of the plan here: takes its input channels, executes
+    /// it, and puts its output.
+    pub fn run_task(&mut self, index: usize) -> Result<()> {
+        let job = &mut *self.job;
+        let (plan, config, state) = (job.plan, job.config, self.state);
+        let task = &plan.tasks[index];
+        let inputs = task
+            .inputs
+            .iter()
+            .map(|&channel| job.store.take(channel))
+            .collect::<Result<Vec<_>>>()?;
+        let output = match &task.kind {
+            TaskKind::Operator { node, operator } => {
+                let probe = job.probes[node].clone();
+                let ctx = TaskContext {
+                    probe: probe.clone(),
+                    config,
+                    output_type: plan.plan.node(*node).and_then(|n| n.operator.output_type()),
+                    commits: job.commits,
+                    prepared: plan.prepared.get(node),
+                    executor_state: state,
+                };
+                tracing::debug!(operator = operator.name(), node = %probe.label(), "executing");
+                probe
+                    .guard(|| operator.execute(inputs, &ctx))
+                    .unwrap_or_else(|| {
+                        Err(job
+                            .job
+                            .take_error()
+                            .unwrap_or_else(|| Error::internal("panic not recorded")))
+                    })?
+            }
+            TaskKind::Conversion(conversion) => {
+                let mut inputs = inputs;
+                let input = inputs
+                    .pop()
+                    .ok_or_else(|| Error::internal("conversion without input"))?;
+                match catch_unwind(AssertUnwindSafe(|| conversion.apply(input, config))) {
+                    Ok(result) => Some(result?),
+                    Err(payload) => {
+                        return Err(Error::internal(format!(
+                            "conversion {} panicked: {}",
+                            conversion.name,
+                            panic_message(payload.as_ref())
+                        )))
+                    }
+                }
+            }
+        };
+        if job.job.has_failed() {
+            return Err(job
+                .job
+                .take_error()
+                .unwrap_or_else(|| Error::internal("failure not recorded")));
+        }
+        match (task.output, output) {
+            (Some(channel), Some(data)) => job.store.put(channel, data),
+            (None, None) => {}
+            (expected, _) => {
+                return Err(Error::internal(format!(
+                    "{} produced {} output but {} was expected",
+                    task.name(),
+                    if expected.is_some() { "no" } else { "an" },
+                    if expected.is_some() { "one" } else { "none" }
+                )))
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The job's two-phase commit: prepare every commit (in phase order), and

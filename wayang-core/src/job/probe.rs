@@ -229,6 +229,8 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
         (*text).to_string()
     } else if let Some(text) = payload.downcast_ref::<String>() {
         text.clone()
+    } else if let Some(failure) = payload.downcast_ref::<RecordFailure>() {
+        failure.0.clone()
     } else {
         "panic with a non-text payload".to_string()
     }

@@ -115,6 +115,36 @@ impl WayangPlan {
             .map(|i| &self.nodes[i])
     }
 
+    /// A fingerprint of the plan's shape: every node's number, kind, name,
+    /// pin, inputs and record types. Two processes of the same program that
+    /// built the same plan agree on it; a process whose plan differs (another
+    /// build, a plan built non-deterministically) does not, and a remote
+    /// worker refuses to run a part of it.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut hasher = foldhash::fast::FixedState::with_seed(0x706c_616e).build_hasher();
+        for node in &self.nodes {
+            node.id.0.hash(&mut hasher);
+            node.kind().to_string().hash(&mut hasher);
+            node.name.hash(&mut hasher);
+            node.platform.hash(&mut hasher);
+            for input in &node.inputs {
+                input.node.0.hash(&mut hasher);
+            }
+            for data_type in node.operator.input_types() {
+                data_type.name().hash(&mut hasher);
+            }
+            node.operator
+                .output_type()
+                .map(|t| t.name())
+                .hash(&mut hasher);
+        }
+        for sink in &self.sinks {
+            sink.0.hash(&mut hasher);
+        }
+        hasher.finish()
+    }
+
     /// The sinks.
     pub fn sinks(&self) -> &[NodeId] {
         &self.sinks

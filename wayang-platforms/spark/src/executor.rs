@@ -4,6 +4,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use wayang_core::config::Configuration;
+use wayang_core::job::StageRun;
 use wayang_core::{Error, Executor, Result};
 
 use crate::plugin::{cores, PARALLELISM_KEY, PARTITIONS_KEY};
@@ -45,9 +46,9 @@ impl SparkExecutor {
 }
 
 impl Executor for SparkExecutor {
-    fn execute_stage(&mut self, run: &mut (dyn FnMut() -> Result<()> + Send)) -> Result<()> {
+    fn execute_stage(&mut self, stage: &mut StageRun<'_, '_>) -> Result<()> {
         // Parallel iterators inside the stage's tasks use this pool.
-        self.state.pool.install(run)
+        self.state.pool.install(|| stage.run_here())
     }
 
     fn state(&self) -> Arc<dyn Any + Send + Sync> {

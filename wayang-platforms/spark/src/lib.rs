@@ -26,6 +26,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod cluster;
 mod executor;
 pub mod mappings;
 mod operators;

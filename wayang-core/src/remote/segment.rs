@@ -1,0 +1,383 @@
+//! A segment: the part of a stage one remote task runs, named by plan node
+//! numbers so that another process running the same program can run it.
+//!
+//! A stage on a remote engine becomes a chain of segments with the engine's
+//! exchanges between them: narrow operators are applied in one pass; a wide
+//! operator is split into its map side ([`Step::Combine`]: combine within the
+//! task and assign every record a bucket, the exchange's key) and its reduce
+//! side ([`Step::Merge`]: finish the operator on all records of its buckets).
+
+use std::fmt;
+use std::io::Write;
+use std::str::FromStr;
+
+use crate::data::{AnyIter, DataType};
+use crate::error::{Error, Result};
+use crate::operators::Operator;
+use crate::plan::{NodeId, WayangPlan};
+use crate::remote::wire::require_codec;
+
+/// Which input of a two-input operator a record belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The only input, or the left one.
+    Left,
+    /// The right input.
+    Right,
+}
+
+impl Side {
+    fn tag(self) -> u8 {
+        match self {
+            Side::Left => b'0',
+            Side::Right => b'1',
+        }
+    }
+}
+
+/// One step of a segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Runs a narrow operator.
+    Apply(NodeId),
+    /// The map side of a wide operator on one of its inputs.
+    Combine(NodeId, Side),
+    /// The reduce side of a wide operator.
+    Merge(NodeId),
+}
+
+/// The steps one remote task runs, and the buckets map sides assign.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// Buckets of an exchange (the reduce side's partitions).
+    pub buckets: usize,
+    /// The steps, in order: a merge only first, a combine only last.
+    pub steps: Vec<Step>,
+}
+
+impl fmt::Display for Segment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:", self.buckets)?;
+        for (i, step) in self.steps.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            match step {
+                Step::Apply(node) => write!(f, "a{}", node.0)?,
+                Step::Combine(node, Side::Left) => write!(f, "l{}", node.0)?,
+                Step::Combine(node, Side::Right) => write!(f, "r{}", node.0)?,
+                Step::Merge(node) => write!(f, "m{}", node.0)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for Segment {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = || Error::internal(format!("malformed segment {text:?}"));
+        let (buckets, steps) = text.split_once(':').ok_or_else(bad)?;
+        let buckets = buckets.parse().map_err(|_| bad())?;
+        let steps = steps
+            .split(',')
+            .map(|step| {
+                let (kind, node) = step.split_at_checked(1).ok_or_else(bad)?;
+                let node = NodeId(node.parse().map_err(|_| bad())?);
+                Ok(match kind {
+                    "a" => Step::Apply(node),
+                    "l" => Step::Combine(node, Side::Left),
+                    "r" => Step::Combine(node, Side::Right),
+                    "m" => Step::Merge(node),
+                    _ => return Err(bad()),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if steps.is_empty() {
+            return Err(bad());
+        }
+        Ok(Segment { buckets, steps })
+    }
+}
+
+/// Whether a wide operator can be split into a map and a reduce side, and a
+/// narrow one applied in a segment. Sources, sinks, unions and samples are
+/// the remote engine's or the driver's business.
+pub fn can_run(operator: &Operator) -> bool {
+    matches!(
+        operator,
+        Operator::Map(_)
+            | Operator::FlatMap(_)
+            | Operator::Filter(_)
+            | Operator::MapPartitions(_)
+            | Operator::ReduceBy(_)
+            | Operator::GroupBy(_)
+            | Operator::Distinct(_)
+            | Operator::Sort(_)
+            | Operator::Count(_)
+            | Operator::GlobalReduce(_)
+            | Operator::Join(_)
+            | Operator::CoGroup(_)
+    )
+}
+
+/// Whether the wide operator's reduce side must see every record in one
+/// task (no key to distribute by).
+pub fn merges_in_one_task(operator: &Operator) -> bool {
+    matches!(
+        operator,
+        Operator::Sort(_) | Operator::Count(_) | Operator::GlobalReduce(_)
+    )
+}
+
+/// Whether the operator is wide (a segment step of it is a combine or merge).
+pub fn is_wide(operator: &Operator) -> bool {
+    can_run(operator)
+        && !matches!(
+            operator,
+            Operator::Map(_)
+                | Operator::FlatMap(_)
+                | Operator::Filter(_)
+                | Operator::MapPartitions(_)
+        )
+}
+
+/// The input a segment reads: records of one type, or (a merge of a
+/// two-input operator) records of two types tagged by side.
+pub enum SegmentInput {
+    /// One record type.
+    Records(DataType),
+    /// A left and a right record type.
+    Tagged(DataType, DataType),
+}
+
+/// What a segment writes: plain records, or bucketed records of a map side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentOutput {
+    /// One column: the record.
+    Records,
+    /// Three columns: bucket, side, record.
+    Bucketed(Side),
+}
+
+fn node<'p>(plan: &'p WayangPlan, id: NodeId) -> Result<&'p Operator> {
+    plan.node(id)
+        .map(|node| &node.operator)
+        .ok_or_else(|| Error::internal(format!("the plan has no node {}", id.0)))
+}
+
+impl Segment {
+    /// What the segment reads.
+    pub fn input(&self, plan: &WayangPlan) -> Result<SegmentInput> {
+        let first = self.steps[0];
+        let (Step::Apply(id) | Step::Combine(id, _) | Step::Merge(id)) = first;
+        let operator = node(plan, id)?;
+        let types = operator.input_types();
+        Ok(match (first, operator) {
+            (Step::Combine(_, Side::Right), _) => SegmentInput::Records(types[1].clone()),
+            (Step::Merge(_), Operator::Join(_) | Operator::CoGroup(_)) => {
+                SegmentInput::Tagged(types[0].clone(), types[1].clone())
+            }
+            (Step::Merge(_), Operator::Count(_)) => SegmentInput::Records(DataType::of::<u64>()),
+            _ => SegmentInput::Records(types[0].clone()),
+        })
+    }
+
+    /// What the segment writes.
+    pub fn output(&self) -> SegmentOutput {
+        match self.steps.last() {
+            Some(Step::Combine(_, side)) => SegmentOutput::Bucketed(*side),
+            _ => SegmentOutput::Records,
+        }
+    }
+
+    /// The record type of the segment's output.
+    pub fn output_type(&self, plan: &WayangPlan) -> Result<DataType> {
+        let last = *self
+            .steps
+            .last()
+            .ok_or_else(|| Error::internal("empty segment"))?;
+        Ok(match last {
+            Step::Combine(id, side) => match node(plan, id)? {
+                Operator::Count(_) => DataType::of::<u64>(),
+                operator => operator.input_types()[if side == Side::Left { 0 } else { 1 }].clone(),
+            },
+            Step::Apply(id) | Step::Merge(id) => node(plan, id)?
+                .output_type()
+                .ok_or_else(|| Error::internal("a segment ends in a sink"))?,
+        })
+    }
+
+    /// Checks that every record type the segment reads or writes has a wire
+    /// codec and every step is one a segment can run.
+    pub fn check(&self, plan: &WayangPlan) -> Result<()> {
+        for step in &self.steps {
+            let (Step::Apply(id) | Step::Combine(id, _) | Step::Merge(id)) = *step;
+            let label = plan
+                .node(id)
+                .map(|n| n.label().to_string())
+                .unwrap_or_default();
+            if !can_run(node(plan, id)?) {
+                return Err(Error::internal(format!("{label} cannot run in a segment")));
+            }
+        }
+        match self.input(plan)? {
+            SegmentInput::Records(t) => drop(require_codec(&t, "segment input")?),
+            SegmentInput::Tagged(l, r) => {
+                require_codec(&l, "segment input")?;
+                require_codec(&r, "segment input")?;
+            }
+        }
+        require_codec(&self.output_type(plan)?, "segment output")?;
+        Ok(())
+    }
+
+    /// Runs the segment on lines read from `input` (one record per line;
+    /// a tagged input has `side\trecord`), writing lines to `out`. Returns
+    /// the number of records written.
+    pub fn run(
+        &self,
+        plan: &WayangPlan,
+        input: Box<dyn Iterator<Item = Result<Vec<u8>>> + Send>,
+        out: &mut dyn Write,
+    ) -> Result<u64> {
+        let (mut stream, mut right) = match self.input(plan)? {
+            SegmentInput::Records(t) => (require_codec(&t, "segment input")?.decode(input), None),
+            SegmentInput::Tagged(l, r) => {
+                let (left, right) = split_sides(input)?;
+                let left = require_codec(&l, "segment input")?.decode(left);
+                let right = require_codec(&r, "segment input")?.decode(right);
+                (left, Some(right))
+            }
+        };
+        for (index, step) in self.steps.iter().enumerate() {
+            let last = index + 1 == self.steps.len();
+            match *step {
+                Step::Apply(id) => stream = apply(node(plan, id)?, stream)?,
+                Step::Merge(id) => stream = merge(node(plan, id)?, stream, right.take())?,
+                Step::Combine(id, side) => {
+                    if !last {
+                        return Err(Error::internal("a combine must end its segment"));
+                    }
+                    let operator = node(plan, id)?;
+                    let record_type = self.output_type(plan)?;
+                    let codec = require_codec(&record_type, "segment output")?;
+                    let buckets = combine(operator, side, stream, self.buckets)?;
+                    let mut written = 0;
+                    for (bucket, records) in buckets.into_iter().enumerate() {
+                        let prefix = format!("{bucket}\t{}\t", side.tag() as char);
+                        let mut buffer = Vec::new();
+                        codec.encode(record_type.iter(records)?, &mut buffer, b'\n')?;
+                        for line in buffer.split_inclusive(|&c| c == b'\n') {
+                            write_all(out, prefix.as_bytes())?;
+                            write_all(out, line)?;
+                            written += 1;
+                        }
+                    }
+                    return Ok(written);
+                }
+            }
+        }
+        let record_type = self.output_type(plan)?;
+        require_codec(&record_type, "segment output")?.encode(stream, out, b'\n')
+    }
+}
+
+fn write_all(out: &mut dyn Write, bytes: &[u8]) -> Result<()> {
+    out.write_all(bytes)
+        .map_err(|e| Error::internal(format!("cannot write records to the next stage: {e}")))
+}
+
+type Tokens = Box<dyn Iterator<Item = Result<Vec<u8>>> + Send>;
+
+/// Splits `side\trecord` lines into the two sides' tokens.
+fn split_sides(input: Tokens) -> Result<(Tokens, Tokens)> {
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    for line in input {
+        let line = line?;
+        match line.split_first() {
+            Some((b'0', rest)) => left.push(Ok(rest.get(1..).unwrap_or_default().to_vec())),
+            Some((b'1', rest)) => right.push(Ok(rest.get(1..).unwrap_or_default().to_vec())),
+            _ => return Err(Error::internal("a tagged record without its side")),
+        }
+    }
+    Ok((Box::new(left.into_iter()), Box::new(right.into_iter())))
+}
+
+fn apply(operator: &Operator, input: AnyIter) -> Result<AnyIter> {
+    match operator {
+        Operator::Map(t)
+        | Operator::FlatMap(t)
+        | Operator::Filter(t)
+        | Operator::MapPartitions(t) => t.kernel.apply(input),
+        _ => Err(Error::internal(format!("{operator:?} is not narrow"))),
+    }
+}
+
+fn combine(
+    operator: &Operator,
+    side: Side,
+    input: AnyIter,
+    buckets: usize,
+) -> Result<Vec<crate::data::AnyVec>> {
+    let everything = |data_type: &DataType, input: AnyIter| Ok(vec![data_type.collect(input)?]);
+    match (operator, side) {
+        (Operator::ReduceBy(r), _) => r.kernel.partition(r.kernel.reduce(input)?, buckets),
+        (Operator::GroupBy(g), _) => g.kernel.partition(input, buckets),
+        (Operator::Distinct(d), _) => d.kernel.partition(d.kernel.distinct(input)?, buckets),
+        (Operator::Count(c), _) => {
+            let count = c.input_type.count(input)?;
+            everything(&DataType::of::<u64>(), count)
+        }
+        (Operator::GlobalReduce(g), _) => everything(&g.data_type, g.kernel.reduce(input)?),
+        (Operator::Sort(s), _) => everything(&s.data_type, input),
+        (Operator::Join(j), Side::Left) => j.kernel.partition_left(input, buckets),
+        (Operator::Join(j), Side::Right) => j.kernel.partition_right(input, buckets),
+        (Operator::CoGroup(c), Side::Left) => c.kernel.partition_left(input, buckets),
+        (Operator::CoGroup(c), Side::Right) => c.kernel.partition_right(input, buckets),
+        _ => Err(Error::internal(format!("{operator:?} has no map side"))),
+    }
+}
+
+fn merge(operator: &Operator, input: AnyIter, right: Option<AnyIter>) -> Result<AnyIter> {
+    let right = || right.ok_or_else(|| Error::internal("a two-input merge without its right side"));
+    match operator {
+        Operator::ReduceBy(r) => r.kernel.reduce(input),
+        Operator::GroupBy(g) => g.kernel.group(input),
+        Operator::Distinct(d) => d.kernel.distinct(input),
+        Operator::Count(_) => {
+            let partial = input.downcast::<u64>()?;
+            Ok(AnyIter::new(std::iter::once_with(move || {
+                partial.sum::<u64>()
+            })))
+        }
+        Operator::GlobalReduce(g) => g.kernel.reduce(input),
+        Operator::Sort(s) => s.kernel.sort(input),
+        Operator::Join(j) => j.kernel.join(input, right()?),
+        Operator::CoGroup(c) => c.kernel.co_group(input, right()?),
+        _ => Err(Error::internal(format!("{operator:?} has no reduce side"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_round_trip_through_text() {
+        let segment = Segment {
+            buckets: 4,
+            steps: vec![
+                Step::Merge(NodeId(3)),
+                Step::Apply(NodeId(4)),
+                Step::Combine(NodeId(6), Side::Right),
+            ],
+        };
+        assert_eq!(segment.to_string(), "4:m3,a4,r6");
+        assert_eq!(segment.to_string().parse::<Segment>().unwrap(), segment);
+        for bad in ["", "4", "4:", "x:a1", "4:q1", "4:a", "4:a1,"] {
+            assert!(bad.parse::<Segment>().is_err(), "{bad:?}");
+        }
+    }
+}
