@@ -15,11 +15,11 @@ pub struct SparkState {
     pub parallelism: usize,
     /// Partitions of new datasets and shuffles.
     pub partitions: usize,
-    pool: rayon::ThreadPool,
+    pub(crate) pool: rayon::ThreadPool,
 }
 
 pub(crate) struct SparkExecutor {
-    state: Arc<SparkState>,
+    pub(crate) state: Arc<SparkState>,
 }
 
 impl SparkExecutor {

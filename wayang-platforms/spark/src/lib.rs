@@ -35,6 +35,7 @@ mod rdd;
 
 pub use executor::SparkState;
 pub use plugin::{
-    plugin, SparkPlugin, KAFKA_MIN_TASKS_KEY, PARALLELISM_KEY, PARTITIONS_KEY, SPARK,
+    plugin, remote, SparkPlugin, KAFKA_MIN_TASKS_KEY, PARALLELISM_KEY, PARTITIONS_KEY, REMOTE_KEY,
+    SPARK,
 };
 pub use rdd::{CACHED_RDD, RDD};

@@ -19,6 +19,36 @@ pub const PARTITIONS_KEY: &str = "wayang.spark.partitions";
 /// offset ranges into (Spark's `minPartitions`; default: the parallelism).
 pub const KAFKA_MIN_TASKS_KEY: &str = "wayang.spark.kafka.min_tasks";
 
+/// Configuration key: the Spark Connect endpoint (`sc://host:15002`) whose
+/// cluster runs the platform's stages; unset, they run in this process.
+/// The environment variable `SPARK_REMOTE` (Spark's own) sets it too.
+pub const REMOTE_KEY: &str = "spark.remote";
+
+/// The configured Spark Connect endpoint, if any (configuration first, then
+/// the environment).
+pub fn remote(config: &Configuration) -> Option<String> {
+    config
+        .get(REMOTE_KEY)
+        .map(str::to_owned)
+        .or_else(|| std::env::var("SPARK_REMOTE").ok())
+        .filter(|remote| !remote.trim().is_empty())
+}
+
+#[cfg(feature = "connect")]
+fn cluster_executor(config: &Configuration, remote: &str) -> Result<Box<dyn Executor>> {
+    Ok(Box::new(crate::cluster::executor::ClusterExecutor::new(
+        config, remote,
+    )?))
+}
+
+#[cfg(not(feature = "connect"))]
+fn cluster_executor(_: &Configuration, remote: &str) -> Result<Box<dyn Executor>> {
+    Err(wayang_core::Error::Configuration(format!(
+        "spark.remote is {remote}, but this program was built without wayang-spark's \
+         `connect` feature (cargo build --features connect); unset spark.remote to run in process"
+    )))
+}
+
 /// The spark platform's plugin.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SparkPlugin;
@@ -75,6 +105,9 @@ impl Plugin for SparkPlugin {
     }
 
     fn create_executor(&self, config: &Configuration) -> Result<Box<dyn Executor>> {
-        Ok(Box::new(SparkExecutor::new(config)?))
+        match remote(config) {
+            None => Ok(Box::new(SparkExecutor::new(config)?)),
+            Some(remote) => cluster_executor(config, &remote),
+        }
     }
 }

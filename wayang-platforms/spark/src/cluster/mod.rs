@@ -4,6 +4,14 @@
 //! that the user's own program runs inside Spark's tasks (see
 //! `wayang_core::remote`), with Spark's exchanges between them.
 
+#[cfg(feature = "connect")]
+pub(crate) mod executor;
 pub mod relation;
+#[cfg(feature = "connect")]
+mod session;
 #[cfg(test)]
 pub(crate) mod simulate;
+pub mod sql;
+
+#[cfg(feature = "connect")]
+pub use executor::{CONNECT_TIMEOUT_KEY, WORKER_ARGS_KEY};

@@ -1,0 +1,339 @@
+//! The executor of cluster mode: runs the remote part of each spark stage
+//! as Spark SQL on the cluster and the rest (sources the driver reads,
+//! collecting sinks, conversions to other platforms) here.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use spark_connect::row::{Row, Value};
+use spark_connect::types::DataType as SparkType;
+use wayang_core::channels::ChannelKind;
+use wayang_core::config::Configuration;
+use wayang_core::job::{ChannelId, StageRun, TaskKind};
+use wayang_core::operators::Operator;
+use wayang_core::plan::NodeId;
+use wayang_core::remote::segment::can_run;
+use wayang_core::remote::{codec_for, require_codec, worker, WorkerRequest};
+use wayang_core::{AnyIter, Channel, Error, Executor, Result};
+
+use super::relation::{inputs, relation_of};
+use super::session::{session, Session};
+use super::sql::{worker_command, Renderer};
+use crate::executor::SparkExecutor;
+use crate::rdd::{CachedPartitions, CACHED_RDD, RDD};
+
+/// Configuration key: how long connecting to the Connect server may take.
+pub const CONNECT_TIMEOUT_KEY: &str = "wayang.spark.remote.connect_timeout_ms";
+/// Configuration key: arguments the worker program is started with
+/// (whitespace-separated; default: none, or the running test's selection
+/// when the program is a test binary).
+pub const WORKER_ARGS_KEY: &str = "wayang.spark.worker.args";
+
+pub(crate) struct ClusterExecutor {
+    /// Runs what stays in this process (the driver's tasks).
+    local: SparkExecutor,
+    session: Arc<Session>,
+    buckets: usize,
+    args: Vec<String>,
+}
+
+impl ClusterExecutor {
+    pub(crate) fn new(config: &Configuration, remote: &str) -> Result<Self> {
+        let timeout = Duration::from_millis(config.get_or(CONNECT_TIMEOUT_KEY, 30_000u64)?);
+        let buckets = config.get_or(crate::PARTITIONS_KEY, 2usize)?.max(1);
+        let args = match config.get(WORKER_ARGS_KEY) {
+            Some(args) => args.split_whitespace().map(str::to_owned).collect(),
+            None => test_selection(),
+        };
+        if let Some(bad) = args
+            .iter()
+            .find(|a| a.contains(['\'', '\\', '"', '$', '`']))
+        {
+            return Err(Error::Configuration(format!(
+                "{WORKER_ARGS_KEY}: the argument {bad:?} contains a quote, backslash, $ or `, \
+                 which the worker's command line cannot carry"
+            )));
+        }
+        Ok(ClusterExecutor {
+            local: SparkExecutor::new(config)?,
+            session: session(remote, timeout)?,
+            buckets,
+            args,
+        })
+    }
+}
+
+/// A test binary's harness runs every test unless told which: started as a
+/// worker, it must run only the test whose plan it serves. Tests run on
+/// threads named after them.
+fn test_selection() -> Vec<String> {
+    match std::thread::current().name() {
+        Some(name) if name != "main" && !name.starts_with("wayang-") => vec![
+            "--exact".into(),
+            name.to_string(),
+            "--include-ignored".into(),
+            "--test-threads=1".into(),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+impl Executor for ClusterExecutor {
+    fn state(&self) -> Arc<dyn std::any::Any + Send + Sync> {
+        self.local.state()
+    }
+
+    fn execute_stage(&mut self, stage: &mut StageRun<'_, '_>) -> Result<()> {
+        let pool = self.local.state.clone();
+        pool.pool.install(|| self.execute_on_cluster(stage))
+    }
+}
+
+impl ClusterExecutor {
+    fn execute_on_cluster(&mut self, stage: &mut StageRun<'_, '_>) -> Result<()> {
+        let plan = stage.plan().clone();
+        let logical = plan.plan();
+        let tasks = stage.stage().tasks.clone();
+        // The nodes Spark runs: those a segment can run or Spark can union,
+        // whose records can leave this process, and whose inputs do not wait
+        // for a node that stays here but reads from Spark. The rest runs here.
+        let mut remote: HashSet<NodeId> = HashSet::new();
+        let mut after_remote: HashSet<NodeId> = HashSet::new();
+        let mut node_task: HashMap<NodeId, usize> = HashMap::new();
+        for &index in &tasks {
+            if let TaskKind::Operator { node, .. } = &plan.tasks()[index].kind {
+                node_task.insert(*node, index);
+                let plan_node = logical
+                    .node(*node)
+                    .ok_or_else(|| Error::internal("a task without its node"))?;
+                let operator = &plan_node.operator;
+                let runnable = can_run(operator) || matches!(operator, Operator::Union(_));
+                let encodable = operator
+                    .input_types()
+                    .iter()
+                    .chain(operator.output_type().iter())
+                    .all(|t| codec_for(t).is_some());
+                let inputs_ready = plan_node
+                    .inputs
+                    .iter()
+                    .all(|input| !after_remote.contains(&input.node));
+                if runnable && encodable && inputs_ready {
+                    remote.insert(*node);
+                } else if plan_node
+                    .inputs
+                    .iter()
+                    .any(|input| remote.contains(&input.node) || after_remote.contains(&input.node))
+                {
+                    after_remote.insert(*node);
+                }
+            }
+        }
+        if remote.is_empty() {
+            return stage.run_here();
+        }
+        // Conversions between remote nodes have nothing to convert.
+        let produced_by_remote = |channel: ChannelId| {
+            remote
+                .iter()
+                .any(|node| plan.tasks()[node_task[node]].output == Some(channel))
+        };
+        let mut skipped: HashSet<usize> = HashSet::new();
+        for &index in &tasks {
+            let task = &plan.tasks()[index];
+            let is_remote =
+                matches!(&task.kind, TaskKind::Operator { node, .. } if remote.contains(node));
+            let conversion_between_remote = matches!(task.kind, TaskKind::Conversion(_))
+                && task.inputs.iter().all(|&c| produced_by_remote(c));
+            if is_remote || conversion_between_remote {
+                skipped.insert(index);
+            }
+        }
+        // Remote nodes whose output someone here or later reads.
+        let needed: Vec<NodeId> = remote
+            .iter()
+            .copied()
+            .filter(|node| {
+                logical
+                    .consumers(*node)
+                    .iter()
+                    .any(|(consumer, _)| !remote.contains(consumer))
+            })
+            .collect();
+        let depends_on_remote = |index: usize| {
+            plan.tasks()[index]
+                .inputs
+                .iter()
+                .any(|&c| produced_by_remote(c))
+        };
+        // Driver tasks that feed Spark run first, then Spark, then the rest.
+        let (before, after): (Vec<usize>, Vec<usize>) = tasks
+            .iter()
+            .copied()
+            .filter(|i| !skipped.contains(i))
+            .partition(|&i| !depends_on_remote(i));
+        for index in before {
+            stage.run_task(index)?;
+        }
+        let fingerprint = logical.fingerprint();
+        let job_tag = format!("{:08x}", std::process::id() ^ (fingerprint as u32));
+        let mut views: HashMap<NodeId, String> = HashMap::new();
+        for node in needed {
+            let relation = relation_of(logical, node, &remote, self.buckets)?;
+            let mut driver_inputs = Vec::new();
+            inputs(&relation, &mut driver_inputs);
+            for input in driver_inputs {
+                if views.contains_key(&input) {
+                    continue;
+                }
+                let channel = input_channel(stage, &node_task, &remote, input)?;
+                let records = records_of(stage.take(channel)?)?;
+                let data_type = logical
+                    .node(input)
+                    .and_then(|n| n.operator.output_type())
+                    .ok_or_else(|| Error::internal("an input without records"))?;
+                let label = logical
+                    .node(input)
+                    .map(|n| n.label().to_string())
+                    .unwrap_or_default();
+                let tokens = require_codec(&data_type, &label)?.encode_all(records)?;
+                let name = format!("wayang_{job_tag}_{}", input.0);
+                self.upload(&name, tokens)?;
+                views.insert(input, name);
+            }
+            let artifact = self.session.artifact.clone();
+            let args = self.args.clone();
+            let command = move |request: &WorkerRequest| worker_command(&artifact, &args, request);
+            let view_of = |n: NodeId| views.get(&n).cloned().unwrap_or_default();
+            let renderer = Renderer {
+                fingerprint,
+                command: &command,
+                view: &view_of,
+                input_partitions: self.buckets,
+            };
+            let query = renderer.query(&relation);
+            tracing::debug!(query, "running on Spark");
+            let rows = self
+                .session
+                .spark
+                .sql(&query)
+                .and_then(|df| df.collect())
+                .map_err(|e| self.failure(&e.to_string()))?;
+            let data_type = logical
+                .node(node)
+                .and_then(|n| n.operator.output_type())
+                .ok_or_else(|| Error::internal("a remote node without output"))?;
+            let codec = codec_for(&data_type)
+                .ok_or_else(|| Error::internal("a remote node without a codec"))?;
+            let tokens: Vec<Result<Vec<u8>>> = rows
+                .iter()
+                .map(|row| match row.get(0) {
+                    Some(Value::String(token)) => Ok(token.clone().into_bytes()),
+                    other => Err(Error::internal(format!(
+                        "Spark returned {other:?} for a record"
+                    ))),
+                })
+                .collect();
+            let records = data_type.collect(codec.decode(Box::new(tokens.into_iter())))?;
+            if let Some(probe) = stage.probe(node) {
+                probe.add_records(records.len() as u64);
+            }
+            let output = plan.tasks()[node_task[&node]]
+                .output
+                .ok_or_else(|| Error::internal("a remote node without an output channel"))?;
+            stage.put(
+                output,
+                Channel::new(CACHED_RDD, data_type, CachedPartitions(vec![records])),
+            );
+        }
+        for index in after {
+            stage.run_task(index)?;
+        }
+        Ok(())
+    }
+
+    fn upload(&self, view: &str, tokens: Vec<String>) -> Result<()> {
+        let schema = SparkType::from_ddl("r STRING").map_err(|e| Error::internal(e.to_string()))?;
+        let rows = tokens
+            .into_iter()
+            .map(|t| Row::new(vec!["r".into()], vec![Value::String(t)]))
+            .collect();
+        self.session
+            .spark
+            .create_dataframe(rows, schema)
+            .and_then(|df| df.create_or_replace_temp_view(view))
+            .map_err(|e| self.failure(&e.to_string()))
+    }
+
+    /// The job's error for a failed Spark call: the worker's own message if
+    /// a worker failed, Spark's otherwise.
+    fn failure(&self, spark_error: &str) -> Error {
+        let remote = &self.session.remote;
+        match spark_error.split(worker::ERROR_MARKER).nth(1) {
+            Some(rest) => {
+                let message = rest.lines().next().unwrap_or(rest).trim();
+                let (operator, reason) = message.split_once(": ").unwrap_or(("a stage", message));
+                Error::Execution {
+                    operator: operator.to_string(),
+                    reason: format!("on the Spark cluster at {remote}: {reason}"),
+                }
+            }
+            None => Error::Execution {
+                operator: format!("a stage on the Spark cluster at {remote}"),
+                reason: first_lines(spark_error),
+            },
+        }
+    }
+}
+
+fn first_lines(text: &str) -> String {
+    text.lines().take(3).collect::<Vec<_>>().join(" ")
+}
+
+/// The channel holding `node`'s records as its remote consumer reads them:
+/// the consumer's input, walked back through the conversions skipped here.
+fn input_channel(
+    stage: &StageRun<'_, '_>,
+    node_task: &HashMap<NodeId, usize>,
+    remote: &HashSet<NodeId>,
+    input: NodeId,
+) -> Result<ChannelId> {
+    let plan = stage.plan();
+    let logical = plan.plan();
+    for (consumer, slot) in logical.consumers(input) {
+        if !remote.contains(&consumer) {
+            continue;
+        }
+        let Some(&task) = node_task.get(&consumer) else {
+            continue;
+        };
+        let mut channel = plan.tasks()[task].inputs[slot];
+        // Walk back through conversions inside this stage that were skipped.
+        while let Some(conversion) = stage.stage().tasks.iter().find(|&&i| {
+            matches!(plan.tasks()[i].kind, TaskKind::Conversion(_))
+                && plan.tasks()[i].output == Some(channel)
+        }) {
+            channel = plan.tasks()[*conversion].inputs[0];
+        }
+        return Ok(channel);
+    }
+    Err(Error::internal(format!(
+        "no remote consumer of node {}",
+        input.0
+    )))
+}
+
+/// The records of a channel of any kind this executor meets.
+fn records_of(channel: Channel) -> Result<AnyIter> {
+    let data_type = channel.data_type().clone();
+    match channel.kind() {
+        kind if kind == ChannelKind::COLLECTION => data_type.iter(channel.into_collection()?),
+        kind if kind == ChannelKind::STREAM => channel.into_stream(),
+        kind if kind == RDD || kind == CACHED_RDD => {
+            data_type.chain(crate::rdd::partitions(channel)?)
+        }
+        other => Err(Error::internal(format!(
+            "cluster mode cannot read a {other} channel"
+        ))),
+    }
+}

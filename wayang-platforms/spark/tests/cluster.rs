@@ -1,0 +1,166 @@
+//! The spark platform's cluster mode against a real Apache Spark cluster
+//! (the Spark-cluster tier of scripts/test-all.sh): `WAYANG_TEST_SPARK_REMOTE`
+//! names a Spark Connect endpoint, as `scripts/spark-cluster.sh start` prints.
+//! Every test runs the same plan on java and on the cluster and compares.
+#![cfg(feature = "connect")]
+
+use std::fmt::Debug;
+use std::time::{Duration, Instant};
+
+use wayang_api::{Collector, Data, PlanBuilder, WayangContext};
+
+fn remote() -> String {
+    // A worker (this binary, started by an executor) never connects: its
+    // `execute` runs only the part of the plan it was asked for.
+    if wayang_core::remote::is_worker() {
+        return String::new();
+    }
+    std::env::var("WAYANG_TEST_SPARK_REMOTE")
+        .expect("WAYANG_TEST_SPARK_REMOTE names the Spark Connect endpoint of this tier")
+}
+
+fn cluster() -> WayangContext {
+    WayangContext::new()
+        .with(wayang_spark::plugin())
+        .with_config(wayang_spark::REMOTE_KEY, remote())
+        .with_config(wayang_spark::PARTITIONS_KEY, 3)
+}
+
+fn java() -> WayangContext {
+    WayangContext::new().with(wayang_java::plugin())
+}
+
+fn sorted<T: Data + Ord + Debug>(
+    ctx: &WayangContext,
+    build: &impl Fn(&PlanBuilder) -> Collector<T>,
+) -> wayang_api::Result<Vec<T>> {
+    let plan = PlanBuilder::new();
+    let out = build(&plan);
+    plan.execute(ctx)?;
+    let mut records = out.take()?;
+    records.sort();
+    Ok(records)
+}
+
+fn same_as_java<T: Data + Ord + Debug>(build: impl Fn(&PlanBuilder) -> Collector<T>) {
+    let expected = sorted(&java(), &build).expect("java runs");
+    let got = sorted(&cluster(), &build).expect("the cluster runs");
+    assert_eq!(got, expected);
+}
+
+fn lines() -> Vec<String> {
+    (0..500)
+        .map(|i| format!("w{} x\ty{} ünï {}", i % 17, i % 3, i % 11))
+        .collect()
+}
+
+#[test]
+#[ignore = "needs a Spark cluster: the Spark-cluster tier of scripts/test-all.sh"]
+fn word_count_on_the_cluster() {
+    same_as_java(|p| {
+        p.read_collection(lines())
+            .flat_map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .map(|w| (w, 1u64))
+            .reduce_by_key(|(w, _)| w.clone(), |(w, a), (_, b)| (w, a + b))
+            .collect()
+    });
+}
+
+#[test]
+#[ignore = "needs a Spark cluster: the Spark-cluster tier of scripts/test-all.sh"]
+fn wide_and_two_input_operators_on_the_cluster() {
+    wayang_core::remote::register::<((u64, u64), (u64, u64))>();
+    wayang_core::remote::register::<(u64, Vec<(u64, u64)>)>();
+    same_as_java(|p| p.read_collection(lines()).distinct().collect());
+    same_as_java(|p| p.read_collection(lines()).count().collect());
+    same_as_java(|p| {
+        p.read_collection((0..300u64).collect::<Vec<_>>())
+            .map(|n| (n % 7, n))
+            .group_by_key(|(k, _)| *k)
+            .map(|(k, group)| (k, group.len() as u64))
+            .collect()
+    });
+    same_as_java(|p| {
+        let left = p.read_collection((0..80u64).map(|n| (n % 6, n)).collect::<Vec<_>>());
+        let right = p.read_collection((0..30u64).map(|n| (n % 9, n)).collect::<Vec<_>>());
+        left.join(|(k, _)| *k, &right, |(k, _)| *k)
+            .map(|((k, a), (_, b))| (k, a * 1000 + b))
+            .collect()
+    });
+    // A sort's order is its result: compare as sequences.
+    let build = |p: &PlanBuilder| {
+        p.read_collection((0..200u64).map(|n| (n * 7919) % 211).collect::<Vec<_>>())
+            .sort_by(|n| *n)
+            .collect()
+    };
+    let plan = PlanBuilder::new();
+    let out = build(&plan);
+    plan.execute(&cluster()).expect("the cluster sorts");
+    let mut expected = out.take().unwrap();
+    let got = expected.clone();
+    expected.sort();
+    assert_eq!(got, expected);
+}
+
+#[test]
+#[ignore = "needs a Spark cluster: the Spark-cluster tier of scripts/test-all.sh"]
+fn a_udf_error_in_an_executor_fails_the_job_with_the_operator_and_message() {
+    let plan = PlanBuilder::new();
+    let out = plan
+        .read_collection((0..100u64).collect::<Vec<_>>())
+        .try_map(|n| {
+            if n == 42 {
+                Err(format!("record {n} is not allowed"))
+            } else {
+                Ok(n)
+            }
+        })
+        .named("checker")
+        .collect();
+    let error = plan.execute(&cluster()).unwrap_err().to_string();
+    assert!(error.contains("checker"), "{error}");
+    assert!(error.contains("record 42 is not allowed"), "{error}");
+    assert!(out.take().is_err(), "nothing was delivered");
+}
+
+#[test]
+#[ignore = "needs a Spark cluster: the Spark-cluster tier of scripts/test-all.sh"]
+fn a_worker_whose_plan_differs_fails_clearly() {
+    let plan = PlanBuilder::new();
+    let numbers = plan.read_collection((0..10u64).collect::<Vec<_>>());
+    // A plan that is not the same in the worker: the driver's has one
+    // operator more.
+    let numbers = if wayang_core::remote::is_worker() {
+        numbers
+    } else {
+        numbers.map(|n| n + 1)
+    };
+    let _out = numbers.map(|n| n * 2).collect();
+    let error = plan.execute(&cluster()).unwrap_err().to_string();
+    assert!(error.contains("same plan"), "{error}");
+}
+
+#[test]
+fn an_unreachable_endpoint_fails_within_the_timeout_with_its_address() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("sc://127.0.0.1:{port}");
+    let ctx = WayangContext::new()
+        .with(wayang_spark::plugin())
+        .with_config(wayang_spark::REMOTE_KEY, &address)
+        .with_config(wayang_spark::cluster::CONNECT_TIMEOUT_KEY, 5000);
+    let plan = PlanBuilder::new();
+    let _out = plan.read_collection(vec![1u64, 2]).map(|n| n + 1).collect();
+    let started = Instant::now();
+    let error = plan.execute(&ctx).unwrap_err().to_string();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(error.contains(&address), "{error}");
+}
