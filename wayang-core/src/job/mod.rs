@@ -153,25 +153,6 @@ impl StageRun<'_, '_> {
         Ok(())
     }
 
-    /// Whether a channel is written by a task of this stage.
-    pub fn is_internal(&self, channel: ChannelId) -> bool {
-        self.stage
-            .tasks
-            .iter()
-            .any(|&i| self.job.plan.tasks[i].output == Some(channel))
-    }
-
-    /// Whether a channel written in this stage is read by a task of a later
-    /// stage (it must then be put with [`StageRun::put`]).
-    pub fn is_read_later(&self, channel: ChannelId) -> bool {
-        self.job
-            .plan
-            .tasks
-            .iter()
-            .enumerate()
-            .any(|(i, task)| !self.stage.tasks.contains(&i) && task.inputs.contains(&channel))
-    }
-
     /// Takes a channel that enters the stage (written by an earlier stage).
     pub fn take(&mut self, channel: ChannelId) -> Result<Channel> {
         self.job.store.take(channel)

@@ -161,7 +161,7 @@ pub enum SegmentOutput {
     Bucketed(Side),
 }
 
-fn node<'p>(plan: &'p WayangPlan, id: NodeId) -> Result<&'p Operator> {
+fn node(plan: &WayangPlan, id: NodeId) -> Result<&Operator> {
     plan.node(id)
         .map(|node| &node.operator)
         .ok_or_else(|| Error::internal(format!("the plan has no node {}", id.0)))

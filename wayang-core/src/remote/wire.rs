@@ -30,8 +30,8 @@ pub trait WireCodec: Send + Sync {
     /// Decodes tokens (as written by [`WireCodec::encode`]) into a stream.
     fn decode(&self, tokens: Box<dyn Iterator<Item = Result<Vec<u8>>> + Send>) -> AnyIter;
 
-    /// Encodes one record of a collection-free stream into a token (for the
-    /// driver, which builds Spark rows one at a time).
+    /// Encodes every record of a stream into its own token (for the driver,
+    /// which sends records to Spark as rows).
     fn encode_all(&self, records: AnyIter) -> Result<Vec<String>>;
 }
 

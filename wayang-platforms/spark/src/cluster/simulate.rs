@@ -122,7 +122,7 @@ mod tests {
         let remote: HashSet<_> = plan
             .nodes()
             .iter()
-            .filter(|n| n.inputs.len() > 0 && n.operator.output_type().is_some())
+            .filter(|n| !n.inputs.is_empty() && n.operator.output_type().is_some())
             .map(|n| n.id)
             .collect();
         let input = |node: NodeId| {
