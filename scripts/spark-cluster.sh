@@ -10,7 +10,8 @@
 #
 # Spark comes from PyPI's pyspark, which ships all of Spark (jars, spark-class,
 # the Connect server); it runs on Java 17, installed with apt-get if missing.
-# Logs and pid files are under target/tools/spark/.
+# Logs, event logs (what Spark's UI and history server show), executors'
+# work directories and pid files are under target/tools/spark/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -91,7 +92,7 @@ PY
 start() {
   install
   stop_quietly
-  mkdir -p "$STATE/logs" "$STATE/work"
+  mkdir -p "$STATE/logs" "$STATE/work" "$STATE/events"
   local home master_port master_ui connect_port
   home=$(spark_home)
   master_port=$(free_port)
@@ -115,6 +116,8 @@ start() {
     --master "spark://127.0.0.1:$master_port" \
     --conf spark.executor.memory=512m --conf spark.executor.cores=1 \
     --conf spark.sql.shuffle.partitions=2 --conf spark.ui.enabled=false \
+    --conf spark.eventLog.enabled=true --conf "spark.eventLog.dir=file://$PWD/$STATE/events" \
+    --conf spark.eventLog.compress=false \
     --conf spark.connect.grpc.binding.address=127.0.0.1 \
     --conf "spark.connect.grpc.binding.port=$connect_port" >"$STATE/logs/connect-start.log" 2>&1
   wait_port "$connect_port" 120 || { log "the Connect server did not start; see $STATE/logs/"; stop_quietly; return 1; }

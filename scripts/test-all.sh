@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Runs every test: the whole workspace, then the tiers whose tests are
 # #[ignore]d in a plain `cargo test` because they need something outside
-# cargo: the real-broker tier against a local tansu broker (started here and
-# stopped at the end), and the Schema Registry interoperability tier against
-# Confluent's own Python client (installed into a venv here). A tier that
-# cannot start is reported as skipped outside CI; with CI=true the run fails
-# instead (a tier that did not run never passes).
+# cargo: the Schema Registry interoperability tier against Confluent's own
+# Python client (installed into a venv here), the real-broker tier against a
+# local tansu broker, and the Spark-cluster tier against a local Apache Spark
+# cluster (both started here and stopped at the end). A tier that cannot
+# start is reported as skipped outside CI; with CI=true the run fails instead
+# (a tier that did not run never passes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo test --workspace "$@"
+stops=()
+cleanup() {
+  for stop in "${stops[@]}"; do bash $stop || true; done
+}
+trap cleanup EXIT
+
+# The spark platform's cluster mode (feature `connect`) is compiled into the
+# workspace's tests, so the Spark-cluster tier reuses this build.
+cargo test --workspace --features wayang-spark/connect "$@"
 
 if python=$(bash scripts/registry-interop.sh install); then
   echo "registry interoperability tier: Confluent's Python client at $python"
@@ -22,7 +31,7 @@ else
 fi
 
 if address=$(bash scripts/real-broker.sh start); then
-  trap 'bash scripts/real-broker.sh stop' EXIT
+  stops+=("scripts/real-broker.sh stop")
   echo "real-broker tier: tansu at $address"
   # tansu 0.6 does not implement offsets-for-timestamp: that test needs Apache Kafka.
   WAYANG_TEST_BROKERS=$address cargo test -p wayang-kafka --test real_broker "$@" \
@@ -32,4 +41,17 @@ elif [ "${CI:-}" = "true" ]; then
   exit 1
 else
   echo "SKIPPED real-broker tier: no local broker could be started" >&2
+fi
+
+if address=$(bash scripts/spark-cluster.sh start); then
+  stops+=("scripts/spark-cluster.sh stop")
+  echo "Spark-cluster tier: a standalone cluster of two workers behind Spark Connect at $address"
+  WAYANG_TEST_SPARK_REMOTE=$address WAYANG_TEST_SPARK_LOGS=$PWD/target/tools/spark \
+    cargo test --workspace --features wayang-spark/connect \
+    --test cluster "$@" -- --ignored
+elif [ "${CI:-}" = "true" ]; then
+  echo "Spark-cluster tier: the local Spark cluster did not start, and CI=true requires the tier" >&2
+  exit 1
+else
+  echo "SKIPPED Spark-cluster tier: no local Spark cluster could be started" >&2
 fi

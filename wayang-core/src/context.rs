@@ -162,10 +162,19 @@ impl WayangContext {
     /// [`WayangContext::prepare`]: what it shows is exactly what
     /// [`WayangContext::run`] then reads).
     pub fn explain_plan(&self, execution_plan: &ExecutionPlan) -> Result<Explanation> {
-        Ok(Explanation::new(
-            execution_plan,
-            self.cost_model()?.as_ref(),
-        ))
+        let mut explanation = Explanation::new(execution_plan, self.cost_model()?.as_ref());
+        for (index, stage) in execution_plan.stages().iter().enumerate() {
+            let plugin = self
+                .plugins
+                .iter()
+                .find(|p| Some(p.platform()) == stage.platform);
+            if let Some(detail) =
+                plugin.and_then(|p| p.describe_stage(&self.config, execution_plan, index))
+            {
+                explanation.stage_details.push((index, detail));
+            }
+        }
+        Ok(explanation)
     }
 
     /// The configuration.
@@ -231,7 +240,7 @@ impl WayangContext {
     /// it runs only the part of the plan the worker was asked for.
     pub fn execute(&self, plan: &WayangPlan) -> Result<JobReport> {
         if let Some(request) = crate::remote::worker::request() {
-            return crate::remote::worker::serve(plan, request);
+            return crate::remote::worker::serve(&self.config, plan, request);
         }
         self.run(self.prepare(plan)?)
     }

@@ -50,6 +50,19 @@ pub trait Plugin: Send + Sync {
 
     /// An executor for one job.
     fn create_executor(&self, config: &Configuration) -> Result<Box<dyn Executor>>;
+
+    /// How the platform will run stage `stage` of `plan`, where that is more
+    /// than its tasks in this process (a remote engine's queries), for
+    /// [`crate::WayangContext::explain`]; `None` otherwise.
+    fn describe_stage(
+        &self,
+        config: &Configuration,
+        plan: &crate::job::ExecutionPlan,
+        stage: usize,
+    ) -> Option<String> {
+        let _ = (config, plan, stage);
+        None
+    }
 }
 
 /// What a preparer made for one node: the state its execution operator will

@@ -26,6 +26,7 @@ fn run_scenario_as(platform: PlatformChoice, format: RecordFormat) {
     let options = DemoOptions {
         transactions: 4000,
         platform,
+        remote: None,
         k: 3,
         seed: 11,
         bad_lines: 2,

@@ -57,6 +57,7 @@ mod operator;
 mod prepare;
 mod reader;
 pub mod registry;
+pub mod remote;
 mod scan;
 mod settings;
 mod writer;
@@ -65,7 +66,7 @@ pub use client::validate;
 pub use commit::commit_offsets;
 pub use error::{ErrorCode, KafkaError};
 pub use offsets::OffsetRange;
-pub use operator::{SinkWrite, SourceRead};
+pub use operator::{ReadCompletion, SinkWrite, SourceRead};
 pub use prepare::{preparer, ResolvedSource};
 pub use reader::{RangeReader, ReadOptions, ReadProgress};
 pub use settings::{

@@ -87,6 +87,15 @@ impl<'a> SourceRead<'a> {
         ))
     }
 
+    /// A handle that records ranges read in full by tasks elsewhere (a
+    /// Spark cluster's), so that the group commit or the exactly-once job
+    /// after the job covers them; see [`crate::remote`].
+    pub fn completion(&self) -> ReadCompletion {
+        ReadCompletion {
+            progress: self.progress.clone(),
+        }
+    }
+
     /// The decoded records of `ranges` (connects on its first pull).
     pub fn read(&self, ranges: Vec<OffsetRange>) -> AnyIter {
         let options = ReadOptions {
@@ -101,6 +110,29 @@ impl<'a> SourceRead<'a> {
         self.source
             .decoder
             .decode(Box::new(reader), self.registry.as_ref())
+    }
+}
+
+/// Records ranges of a [`SourceRead`] as read in full elsewhere.
+pub struct ReadCompletion {
+    progress: Arc<ReadProgress>,
+}
+
+impl ReadCompletion {
+    /// Every one of `ranges` was read to its end (call only once every task
+    /// that read them succeeded).
+    pub fn read_in_full(&self, ranges: &[OffsetRange]) {
+        for range in ranges {
+            let reached = range.until.unwrap_or(range.from);
+            self.progress.record(
+                &range.topic,
+                range.partition,
+                range.from,
+                range.until,
+                reached,
+                true,
+            );
+        }
     }
 }
 

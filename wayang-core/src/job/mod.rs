@@ -169,6 +169,38 @@ impl StageRun<'_, '_> {
         self.job.probes.get(&node)
     }
 
+    /// Runs `work` with the context an operator task would run with, for a
+    /// platform that does the task's work elsewhere but its bookkeeping here
+    /// (a source read by remote tasks resolves its ranges and registers its
+    /// offset commit on the driver). The task's output is the platform's to
+    /// [`StageRun::put`].
+    pub fn with_task_context<R>(
+        &mut self,
+        index: usize,
+        work: impl FnOnce(&TaskContext<'_>) -> Result<R>,
+    ) -> Result<R> {
+        let job = &mut *self.job;
+        let plan = job.plan;
+        let TaskKind::Operator { node, .. } = &plan.tasks[index].kind else {
+            return Err(Error::internal("a task context for a conversion"));
+        };
+        let probe = job.probes[node].clone();
+        let ctx = TaskContext {
+            probe: probe.clone(),
+            config: job.config,
+            output_type: plan.plan.node(*node).and_then(|n| n.operator.output_type()),
+            commits: job.commits,
+            prepared: plan.prepared.get(node),
+            executor_state: self.state,
+        };
+        probe.guard(|| work(&ctx)).unwrap_or_else(|| {
+            Err(job
+                .job
+                .take_error()
+                .unwrap_or_else(|| Error::internal("panic not recorded")))
+        })
+    }
+
     /// Runs one task of the plan here: takes its input channels, executes
     /// it, and puts its output.
     pub fn run_task(&mut self, index: usize) -> Result<()> {

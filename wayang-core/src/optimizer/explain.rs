@@ -20,6 +20,9 @@ pub struct Explanation {
     pub conversions: Vec<ExplainedConversion>,
     /// The platforms of the stages, in execution order.
     pub stages: Vec<String>,
+    /// How stages run where that is more than tasks in this process (a
+    /// Spark cluster's queries): stage index and its platform's description.
+    pub stage_details: Vec<(usize, String)>,
     /// The estimated cost of the whole job, start-ups included (ms).
     pub total_cost_ms: f64,
 }
@@ -174,6 +177,7 @@ impl Explanation {
             operators,
             conversions,
             stages,
+            stage_details: Vec::new(),
             total_cost_ms,
         }
     }
@@ -224,6 +228,10 @@ impl fmt::Display for Explanation {
             "stages: {}; estimated total {:.3} ms",
             self.stages.join(" -> "),
             self.total_cost_ms
-        )
+        )?;
+        for (stage, detail) in &self.stage_details {
+            write!(f, "\nstage {stage} ({}) {detail}", self.stages[*stage])?;
+        }
+        Ok(())
     }
 }

@@ -8,6 +8,7 @@
 //! records cross in a line-safe encoding ([`wire`]).
 
 pub mod segment;
+pub mod source;
 pub mod wire;
 pub mod worker;
 

@@ -11,6 +11,7 @@ use std::fmt;
 use std::io::Write;
 use std::str::FromStr;
 
+use crate::config::Configuration;
 use crate::data::{AnyIter, DataType};
 use crate::error::{Error, Result};
 use crate::operators::Operator;
@@ -44,6 +45,17 @@ pub enum Step {
     Combine(NodeId, Side),
     /// The reduce side of a wide operator.
     Merge(NodeId),
+    /// A source read by the task itself, from the lines it was handed
+    /// ([`crate::remote::source`]); only first.
+    Read(NodeId),
+}
+
+impl Step {
+    /// The plan node the step runs.
+    pub fn node(self) -> NodeId {
+        let (Step::Apply(id) | Step::Combine(id, _) | Step::Merge(id) | Step::Read(id)) = self;
+        id
+    }
 }
 
 /// The steps one remote task runs, and the buckets map sides assign.
@@ -67,6 +79,7 @@ impl fmt::Display for Segment {
                 Step::Combine(node, Side::Left) => write!(f, "l{}", node.0)?,
                 Step::Combine(node, Side::Right) => write!(f, "r{}", node.0)?,
                 Step::Merge(node) => write!(f, "m{}", node.0)?,
+                Step::Read(node) => write!(f, "k{}", node.0)?,
             }
         }
         Ok(())
@@ -90,6 +103,7 @@ impl FromStr for Segment {
                     "l" => Step::Combine(node, Side::Left),
                     "r" => Step::Combine(node, Side::Right),
                     "m" => Step::Merge(node),
+                    "k" => Step::Read(node),
                     _ => return Err(bad()),
                 })
             })
@@ -122,6 +136,21 @@ pub fn can_run(operator: &Operator) -> bool {
     )
 }
 
+/// Whether a task can read the source itself ([`Step::Read`]): a Kafka
+/// source failing on bad records (skipped records would go uncounted and
+/// dead letters unwritten by the job that owns them), not read as a table,
+/// stopping at offsets the driver knows (tasks would not agree on where a
+/// partition ends), with a reader installed.
+pub fn can_read(operator: &Operator) -> bool {
+    matches!(
+        operator,
+        Operator::KafkaTopicSource(source)
+            if source.on_bad_record == crate::kafka::BadRecordPolicy::Fail
+                && !source.table
+                && source.stop != crate::kafka::StopOffsets::EndOfPartition
+    ) && crate::remote::source::has_reader()
+}
+
 /// Whether the wide operator's reduce side must see every record in one
 /// task (no key to distribute by).
 pub fn merges_in_one_task(operator: &Operator) -> bool {
@@ -150,6 +179,8 @@ pub enum SegmentInput {
     Records(DataType),
     /// A left and a right record type.
     Tagged(DataType, DataType),
+    /// Lines naming what a source reads ([`Step::Read`]).
+    Lines,
 }
 
 /// What a segment writes: plain records, or bucketed records of a map side.
@@ -171,8 +202,10 @@ impl Segment {
     /// What the segment reads.
     pub fn input(&self, plan: &WayangPlan) -> Result<SegmentInput> {
         let first = self.steps[0];
-        let (Step::Apply(id) | Step::Combine(id, _) | Step::Merge(id)) = first;
-        let operator = node(plan, id)?;
+        if let Step::Read(_) = first {
+            return Ok(SegmentInput::Lines);
+        }
+        let operator = node(plan, first.node())?;
         let types = operator.input_types();
         Ok(match (first, operator) {
             (Step::Combine(_, Side::Right), _) => SegmentInput::Records(types[1].clone()),
@@ -203,7 +236,7 @@ impl Segment {
                 Operator::Count(_) => DataType::of::<u64>(),
                 operator => operator.input_types()[if side == Side::Left { 0 } else { 1 }].clone(),
             },
-            Step::Apply(id) | Step::Merge(id) => node(plan, id)?
+            Step::Apply(id) | Step::Merge(id) | Step::Read(id) => node(plan, id)?
                 .output_type()
                 .ok_or_else(|| Error::internal("a segment ends in a sink"))?,
         })
@@ -212,17 +245,22 @@ impl Segment {
     /// Checks that every record type the segment reads or writes has a wire
     /// codec and every step is one a segment can run.
     pub fn check(&self, plan: &WayangPlan) -> Result<()> {
-        for step in &self.steps {
-            let (Step::Apply(id) | Step::Combine(id, _) | Step::Merge(id)) = *step;
+        for (index, step) in self.steps.iter().enumerate() {
+            let id = step.node();
             let label = plan
                 .node(id)
                 .map(|n| n.label().to_string())
                 .unwrap_or_default();
-            if !can_run(node(plan, id)?) {
+            let runs = match step {
+                Step::Read(_) => index == 0 && can_read(node(plan, id)?),
+                _ => can_run(node(plan, id)?),
+            };
+            if !runs {
                 return Err(Error::internal(format!("{label} cannot run in a segment")));
             }
         }
         match self.input(plan)? {
+            SegmentInput::Lines => {}
             SegmentInput::Records(t) => drop(require_codec(&t, "segment input")?),
             SegmentInput::Tagged(l, r) => {
                 require_codec(&l, "segment input")?;
@@ -238,11 +276,27 @@ impl Segment {
     /// the number of records written.
     pub fn run(
         &self,
+        config: &Configuration,
         plan: &WayangPlan,
         input: Box<dyn Iterator<Item = Result<Vec<u8>>> + Send>,
         out: &mut dyn Write,
     ) -> Result<u64> {
+        let mut check: Option<Box<dyn FnOnce() -> Result<()> + Send>> = None;
         let (mut stream, mut right) = match self.input(plan)? {
+            SegmentInput::Lines => {
+                let id = self.steps[0].node();
+                let plan_node = plan
+                    .node(id)
+                    .ok_or_else(|| Error::internal(format!("the plan has no node {}", id.0)))?;
+                let read = crate::remote::source::read(
+                    config,
+                    &plan_node.operator,
+                    plan_node.label(),
+                    input,
+                )?;
+                check = Some(read.check);
+                (read.records, None)
+            }
             SegmentInput::Records(t) => (require_codec(&t, "segment input")?.decode(input), None),
             SegmentInput::Tagged(l, r) => {
                 let (left, right) = split_sides(input)?;
@@ -254,6 +308,8 @@ impl Segment {
         for (index, step) in self.steps.iter().enumerate() {
             let last = index + 1 == self.steps.len();
             match *step {
+                Step::Read(_) if index == 0 => {}
+                Step::Read(_) => return Err(Error::internal("a read must start its segment")),
                 Step::Apply(id) => stream = apply(node(plan, id)?, stream)?,
                 Step::Merge(id) => stream = merge(node(plan, id)?, stream, right.take())?,
                 Step::Combine(id, side) => {
@@ -275,12 +331,19 @@ impl Segment {
                             written += 1;
                         }
                     }
+                    if let Some(check) = check {
+                        check()?;
+                    }
                     return Ok(written);
                 }
             }
         }
         let record_type = self.output_type(plan)?;
-        require_codec(&record_type, "segment output")?.encode(stream, out, b'\n')
+        let written = require_codec(&record_type, "segment output")?.encode(stream, out, b'\n')?;
+        if let Some(check) = check {
+            check()?;
+        }
+        Ok(written)
     }
 }
 
@@ -375,6 +438,8 @@ mod tests {
             ],
         };
         assert_eq!(segment.to_string(), "4:m3,a4,r6");
+        let read: Segment = "2:k0,a1".parse().unwrap();
+        assert_eq!(read.steps, [Step::Read(NodeId(0)), Step::Apply(NodeId(1))]);
         assert_eq!(segment.to_string().parse::<Segment>().unwrap(), segment);
         for bad in ["", "4", "4:", "x:a1", "4:q1", "4:a", "4:a1,"] {
             assert!(bad.parse::<Segment>().is_err(), "{bad:?}");

@@ -18,6 +18,11 @@ struct Args {
     /// Platforms the jobs may use (auto: the optimizer chooses per operator).
     #[arg(long, value_enum, default_value_t = PlatformChoice::Auto)]
     platform: PlatformChoice,
+    /// Run the stages placed on spark on the Apache Spark cluster behind
+    /// this Spark Connect endpoint (sc://HOST:PORT; needs a build with
+    /// `--features connect`, see docs/spark.md).
+    #[arg(long, value_name = "sc://HOST:PORT")]
+    remote: Option<String>,
     /// Transactions per partner.
     #[arg(long, default_value_t = 20_000)]
     transactions: u64,
@@ -56,6 +61,7 @@ fn run(args: Args) -> Result<(), demo::DemoError> {
             args.transactions
         },
         platform: args.platform,
+        remote: args.remote.clone(),
         k: args.k,
         seed: args.seed,
         bad_lines: args.bad_lines,

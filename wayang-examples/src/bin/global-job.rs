@@ -45,6 +45,11 @@ struct Args {
     /// Platforms the job may use.
     #[arg(long, value_enum, default_value_t = PlatformChoice::Auto)]
     platform: PlatformChoice,
+    /// Run the stages placed on spark on the Apache Spark cluster behind
+    /// this Spark Connect endpoint (sc://HOST:PORT; needs a build with
+    /// `--features connect`, see docs/spark.md).
+    #[arg(long, value_name = "sc://HOST:PORT")]
+    remote: Option<String>,
     /// Print the chosen execution plan before running.
     #[arg(long)]
     explain: bool,
@@ -88,7 +93,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     let plan = PlanBuilder::new();
     global::build(&plan, &job).context("no sources")?;
-    let ctx = args.platform.context();
+    let ctx = args.platform.context_on(args.remote.as_deref());
     // One resolution for both: the plan shown is exactly what is read.
     let prepared = plan.prepare(&ctx)?;
     if args.explain {

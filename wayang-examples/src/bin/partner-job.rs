@@ -46,6 +46,11 @@ struct Args {
     /// Platforms the job may use.
     #[arg(long, value_enum, default_value_t = PlatformChoice::Auto)]
     platform: PlatformChoice,
+    /// Run the stages placed on spark on the Apache Spark cluster behind
+    /// this Spark Connect endpoint (sc://HOST:PORT; needs a build with
+    /// `--features connect`, see docs/spark.md).
+    #[arg(long, value_name = "sc://HOST:PORT")]
+    remote: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -69,7 +74,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let skipped = Arc::new(AtomicU64::new(0));
     let plan = PlanBuilder::new();
     partner::build(&plan, &job, skipped.clone());
-    let report = plan.execute(&args.platform.context())?;
+    let report = plan.execute(&args.platform.context_on(args.remote.as_deref()))?;
     println!("{report}");
     println!(
         "partner {}: {} lines skipped",

@@ -42,6 +42,9 @@ pub struct DemoOptions {
     pub transactions: u64,
     /// The platforms every job may use.
     pub platform: PlatformChoice,
+    /// The Spark Connect endpoint the stages placed on spark run behind, if
+    /// any (otherwise they run in process).
+    pub remote: Option<String>,
     /// Contributions of fewer customers are suppressed.
     pub k: u64,
     /// Seeds the generated histories.
@@ -156,7 +159,7 @@ const FIRST_SCHEMA_IDS: [u32; 4] = [1, 101, 201, 301];
 
 /// Runs the whole scenario.
 pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome, DemoError> {
-    let ctx = options.platform.context();
+    let ctx = options.platform.context_on(options.remote.as_deref());
     let clusters_dir = options.dir.join("clusters");
     std::fs::create_dir_all(&clusters_dir)?;
     let mut embedded = Vec::new();

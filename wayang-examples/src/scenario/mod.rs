@@ -37,9 +37,19 @@ pub enum PlatformChoice {
 }
 
 impl PlatformChoice {
-    /// The context for this choice.
+    /// The context for this choice, in process.
     pub fn context(self) -> WayangContext {
-        let ctx = WayangContext::new();
+        self.context_on(None)
+    }
+
+    /// The context for this choice, with the stages placed on `spark` sent
+    /// to the Spark cluster behind `remote` (a Spark Connect URL,
+    /// `sc://HOST:PORT`) when one is given; see docs/spark.md.
+    pub fn context_on(self, remote: Option<&str>) -> WayangContext {
+        let mut ctx = WayangContext::new();
+        if let Some(remote) = remote {
+            ctx = ctx.with_config(wayang_spark::REMOTE_KEY, remote);
+        }
         match self {
             PlatformChoice::Java => ctx.with(wayang_java::plugin()),
             PlatformChoice::Spark => ctx.with(wayang_spark::plugin()),

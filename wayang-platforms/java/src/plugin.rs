@@ -20,6 +20,9 @@ pub struct JavaPlugin;
 
 /// The plugin to register: `WayangContext::new().with(wayang_java::plugin())`.
 pub fn plugin() -> JavaPlugin {
+    // A worker process of a remote platform reads Kafka with the plan's own
+    // source operators: any program running a Kafka plan makes a plugin.
+    wayang_kafka::remote::install();
     JavaPlugin
 }
 

@@ -34,6 +34,22 @@ pub fn remote(config: &Configuration) -> Option<String> {
         .filter(|remote| !remote.trim().is_empty())
 }
 
+/// A Connect URL as messages and logs show it: its parameters (a `token`,
+/// a `user_id`) are left out, whatever they hold.
+pub(crate) fn shown(remote: &str) -> String {
+    let Some(rest) = remote.strip_prefix("sc://") else {
+        // Not a Connect URL: nothing of it is shown, it may be anything.
+        return "<not an sc:// URL>".to_string();
+    };
+    match rest.find(['/', ';']) {
+        Some(at) if rest[at..].trim_start_matches('/').is_empty() => {
+            format!("sc://{}", &rest[..at])
+        }
+        Some(at) => format!("sc://{}/;<parameters hidden>", &rest[..at]),
+        None => remote.to_string(),
+    }
+}
+
 #[cfg(feature = "connect")]
 fn cluster_executor(config: &Configuration, remote: &str) -> Result<Box<dyn Executor>> {
     Ok(Box::new(crate::cluster::executor::ClusterExecutor::new(
@@ -44,8 +60,9 @@ fn cluster_executor(config: &Configuration, remote: &str) -> Result<Box<dyn Exec
 #[cfg(not(feature = "connect"))]
 fn cluster_executor(_: &Configuration, remote: &str) -> Result<Box<dyn Executor>> {
     Err(wayang_core::Error::Configuration(format!(
-        "spark.remote is {remote}, but this program was built without wayang-spark's \
-         `connect` feature (cargo build --features connect); unset spark.remote to run in process"
+        "spark.remote is {}, but this program was built without wayang-spark's \
+         `connect` feature (cargo build --features connect); unset spark.remote to run in process",
+        shown(remote)
     )))
 }
 
@@ -55,6 +72,9 @@ pub struct SparkPlugin;
 
 /// The plugin to register: `WayangContext::new().with(wayang_spark::plugin())`.
 pub fn plugin() -> SparkPlugin {
+    // A worker process of a remote platform reads Kafka with the plan's own
+    // source operators: any program running a Kafka plan makes a plugin.
+    wayang_kafka::remote::install();
     SparkPlugin
 }
 
@@ -109,5 +129,33 @@ impl Plugin for SparkPlugin {
             None => Ok(Box::new(SparkExecutor::new(config)?)),
             Some(remote) => cluster_executor(config, &remote),
         }
+    }
+
+    fn describe_stage(
+        &self,
+        config: &Configuration,
+        plan: &wayang_core::job::ExecutionPlan,
+        stage: usize,
+    ) -> Option<String> {
+        remote(config)?;
+        let buckets = config.get_or(PARTITIONS_KEY, 2usize).ok()?.max(1);
+        crate::cluster::placement::describe(plan, plan.stages().get(stage)?, buckets)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_urls_hide_their_parameters() {
+        assert_eq!(shown("sc://h:1"), "sc://h:1");
+        assert_eq!(shown("sc://h:1/"), "sc://h:1");
+        assert_eq!(
+            shown("sc://h:1/;token=s3cr3t;user_id=u"),
+            "sc://h:1/;<parameters hidden>"
+        );
+        assert!(!shown("sc://h;token=s3cr3t").contains("s3cr3t"));
+        assert!(!shown("https://user:s3cr3t@h").contains("s3cr3t"));
     }
 }

@@ -8,6 +8,8 @@ use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
 use wayang_api::{Collector, Data, PlanBuilder, WayangContext};
+use wayang_kafka::embedded::EmbeddedCluster;
+use wayang_kafka::KafkaCluster;
 
 fn remote() -> String {
     // A worker (this binary, started by an executor) never connects: its
@@ -138,6 +140,129 @@ fn a_worker_whose_plan_differs_fails_clearly() {
     let _out = numbers.map(|n| n * 2).collect();
     let error = plan.execute(&cluster()).unwrap_err().to_string();
     assert!(error.contains("same plan"), "{error}");
+}
+
+#[test]
+#[ignore = "needs a Spark cluster: the Spark-cluster tier of scripts/test-all.sh"]
+fn kafka_is_read_inside_the_tasks_and_committed_by_the_driver() {
+    // A worker starts no cluster of its own: the ranges it is handed name
+    // the driver's brokers.
+    let embedded = (!wayang_core::remote::is_worker()).then(|| {
+        let cluster = EmbeddedCluster::start("numbers", 1).unwrap();
+        cluster.create_topic("t", 3).unwrap();
+        cluster
+            .produce("t", (0..600u32).map(|i| (None::<&str>, i.to_string())))
+            .unwrap();
+        cluster
+    });
+    let kafka = embedded
+        .as_ref()
+        .map_or_else(|| KafkaCluster::new("numbers"), EmbeddedCluster::cluster);
+    let run = || {
+        let plan = PlanBuilder::new();
+        let out = plan
+            .read_kafka_topic(&kafka, "t")
+            .resume_group("g")
+            .json::<u32>()
+            .named("numbers")
+            .map(|n| (u64::from(n % 7), u64::from(n)))
+            .reduce_by_key(|(k, _)| *k, |(k, a), (_, b)| (k, a + b))
+            .collect();
+        // Explaining resolves the offsets, which a worker (no brokers of its
+        // own) cannot and need not do.
+        let explained = if wayang_core::remote::is_worker() {
+            String::new()
+        } else {
+            plan.explain(&cluster()).unwrap().to_string()
+        };
+        plan.execute(&cluster()).unwrap();
+        let mut sums = out.take().unwrap();
+        sums.sort();
+        (sums, explained)
+    };
+    let (sums, explained) = run();
+    let mut expected = vec![(0u64, 0u64); 7];
+    for n in 0..600u64 {
+        expected[(n % 7) as usize].0 = n % 7;
+        expected[(n % 7) as usize].1 += n;
+    }
+    assert_eq!(sums, expected);
+    // The tasks read the ranges (k: the read step), map and combine; the
+    // reduce side merges after Spark's exchange.
+    assert!(explained.contains("on the Spark cluster:"), "{explained}");
+    assert!(explained.contains("k0,a1,l2"), "{explained}");
+    assert!(explained.contains("DISTRIBUTE BY b"), "{explained}");
+    let (again, _) = run();
+    assert!(
+        again.is_empty(),
+        "the driver committed every range: {again:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs a Spark cluster: the Spark-cluster tier of scripts/test-all.sh"]
+fn kafka_credentials_reach_no_spark_log() {
+    // Planted where a real job keeps its password: the cluster's
+    // properties, which the driver and every worker build alike.
+    const SECRET: &str = "planted-pa55word-7f3a91";
+    let embedded = (!wayang_core::remote::is_worker()).then(|| {
+        let cluster = EmbeddedCluster::start("guarded", 1).unwrap();
+        cluster.create_topic("guarded-topic", 2).unwrap();
+        cluster
+            .produce(
+                "guarded-topic",
+                (0..50u32).map(|i| (None::<&str>, i.to_string())),
+            )
+            .unwrap();
+        cluster
+    });
+    let kafka = embedded
+        .as_ref()
+        .map_or_else(|| KafkaCluster::new("guarded"), EmbeddedCluster::cluster)
+        .with("sasl.password", SECRET);
+    let plan = PlanBuilder::new();
+    let out = plan
+        .read_kafka_topic(&kafka, "guarded-topic")
+        .json::<u32>()
+        .map(|n| n + 1)
+        .collect();
+    plan.execute(&cluster()).unwrap();
+    assert_eq!(out.take().unwrap().len(), 50);
+
+    let logs = std::path::PathBuf::from(std::env::var("WAYANG_TEST_SPARK_LOGS").expect(
+        "WAYANG_TEST_SPARK_LOGS names the stand's directory (logs, event logs, executors' work)",
+    ));
+    let mut files = Vec::new();
+    let mut pending = vec![logs.clone()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if !path.to_string_lossy().contains("wayang-worker-") {
+                // (the uploaded program itself holds the test's text)
+                files.push(path);
+            }
+        }
+    }
+    let mut event_log_saw_the_query = false;
+    for file in &files {
+        let text = String::from_utf8_lossy(&std::fs::read(file).unwrap_or_default()).into_owned();
+        assert!(
+            !text.contains(SECRET),
+            "{} holds the password",
+            file.display()
+        );
+        event_log_saw_the_query |=
+            file.to_string_lossy().contains("/events/") && text.contains("TRANSFORM");
+    }
+    // What was searched sees the job: the event logs (what Spark's UI and
+    // history server show) hold the queries.
+    assert!(
+        event_log_saw_the_query,
+        "no event log under {} holds the job's queries: is spark.eventLog on, uncompressed?",
+        logs.display()
+    );
 }
 
 #[test]

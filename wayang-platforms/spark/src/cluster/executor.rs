@@ -13,21 +13,25 @@ use wayang_core::config::Configuration;
 use wayang_core::job::{ChannelId, StageRun, TaskKind};
 use wayang_core::operators::Operator;
 use wayang_core::plan::NodeId;
-use wayang_core::remote::segment::can_run;
 use wayang_core::remote::{codec_for, require_codec, worker, WorkerRequest};
 use wayang_core::{AnyIter, Channel, Error, Executor, Result};
 
+use super::placement::{place, Placement};
 use super::relation::{inputs, relation_of};
 use super::session::{session, Session};
 use super::sql::{worker_command, Renderer};
 use crate::executor::SparkExecutor;
+use crate::operators::kafka::split;
 use crate::rdd::{CachedPartitions, CACHED_RDD, RDD};
+use wayang_kafka::SourceRead;
 
 /// Configuration key: how long connecting to the Connect server may take.
 pub const CONNECT_TIMEOUT_KEY: &str = "wayang.spark.remote.connect_timeout_ms";
 /// Configuration key: arguments the worker program is started with
-/// (whitespace-separated; default: none, or the running test's selection
-/// when the program is a test binary).
+/// (whitespace-separated; default: the program's own arguments, or the
+/// running test's selection when the program is a test binary). They appear
+/// in the query's text, which Spark shows in its UI and logs: never a
+/// secret.
 pub const WORKER_ARGS_KEY: &str = "wayang.spark.worker.args";
 
 pub(crate) struct ClusterExecutor {
@@ -44,15 +48,18 @@ impl ClusterExecutor {
         let buckets = config.get_or(crate::PARTITIONS_KEY, 2usize)?.max(1);
         let args = match config.get(WORKER_ARGS_KEY) {
             Some(args) => args.split_whitespace().map(str::to_owned).collect(),
-            None => test_selection(),
+            None => default_worker_args(),
         };
+        // The argument itself is not shown: it may be anything.
         if let Some(bad) = args
             .iter()
-            .find(|a| a.contains(['\'', '\\', '"', '$', '`']))
+            .position(|a| a.contains(['\'', '\\', '"', '$', '`']))
         {
             return Err(Error::Configuration(format!(
-                "{WORKER_ARGS_KEY}: the argument {bad:?} contains a quote, backslash, $ or `, \
-                 which the worker's command line cannot carry"
+                "{WORKER_ARGS_KEY}: argument {} of the worker contains a quote, backslash, $ or `, \
+                 which the worker's command line cannot carry; set {WORKER_ARGS_KEY} to what the \
+                 worker needs to build the same plan",
+                bad + 1
             )));
         }
         Ok(ClusterExecutor {
@@ -64,10 +71,10 @@ impl ClusterExecutor {
     }
 }
 
-/// A test binary's harness runs every test unless told which: started as a
-/// worker, it must run only the test whose plan it serves. Tests run on
-/// threads named after them.
-fn test_selection() -> Vec<String> {
+/// The arguments a worker is started with: the program's own, so that it
+/// builds the same plan; for a test binary, whose harness would run every
+/// test, only the running test (tests run on threads named after them).
+fn default_worker_args() -> Vec<String> {
     match std::thread::current().name() {
         Some(name) if name != "main" && !name.starts_with("wayang-") => vec![
             "--exact".into(),
@@ -75,8 +82,23 @@ fn test_selection() -> Vec<String> {
             "--include-ignored".into(),
             "--test-threads=1".into(),
         ],
-        _ => Vec::new(),
+        _ => without_remote(std::env::args().skip(1)),
     }
+}
+
+/// The arguments without Spark's `--remote URL` (a worker does not connect,
+/// and the URL's parameters may hold a token).
+fn without_remote(args: impl Iterator<Item = String>) -> Vec<String> {
+    let mut kept = Vec::new();
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        if arg == "--remote" {
+            args.next();
+        } else if !arg.starts_with("--remote=") {
+            kept.push(arg);
+        }
+    }
+    kept
 }
 
 impl Executor for ClusterExecutor {
@@ -95,40 +117,11 @@ impl ClusterExecutor {
         let plan = stage.plan().clone();
         let logical = plan.plan();
         let tasks = stage.stage().tasks.clone();
-        // The nodes Spark runs: those a segment can run or Spark can union,
-        // whose records can leave this process, and whose inputs do not wait
-        // for a node that stays here but reads from Spark. The rest runs here.
-        let mut remote: HashSet<NodeId> = HashSet::new();
-        let mut after_remote: HashSet<NodeId> = HashSet::new();
-        let mut node_task: HashMap<NodeId, usize> = HashMap::new();
-        for &index in &tasks {
-            if let TaskKind::Operator { node, .. } = &plan.tasks()[index].kind {
-                node_task.insert(*node, index);
-                let plan_node = logical
-                    .node(*node)
-                    .ok_or_else(|| Error::internal("a task without its node"))?;
-                let operator = &plan_node.operator;
-                let runnable = can_run(operator) || matches!(operator, Operator::Union(_));
-                let encodable = operator
-                    .input_types()
-                    .iter()
-                    .chain(operator.output_type().iter())
-                    .all(|t| codec_for(t).is_some());
-                let inputs_ready = plan_node
-                    .inputs
-                    .iter()
-                    .all(|input| !after_remote.contains(&input.node));
-                if runnable && encodable && inputs_ready {
-                    remote.insert(*node);
-                } else if plan_node
-                    .inputs
-                    .iter()
-                    .any(|input| remote.contains(&input.node) || after_remote.contains(&input.node))
-                {
-                    after_remote.insert(*node);
-                }
-            }
-        }
+        let Placement {
+            remote,
+            node_task,
+            needed,
+        } = place(&plan, stage.stage())?;
         if remote.is_empty() {
             return stage.run_here();
         }
@@ -149,17 +142,6 @@ impl ClusterExecutor {
                 skipped.insert(index);
             }
         }
-        // Remote nodes whose output someone here or later reads.
-        let needed: Vec<NodeId> = remote
-            .iter()
-            .copied()
-            .filter(|node| {
-                logical
-                    .consumers(*node)
-                    .iter()
-                    .any(|(consumer, _)| !remote.contains(consumer))
-            })
-            .collect();
         let depends_on_remote = |index: usize| {
             plan.tasks()[index]
                 .inputs
@@ -175,6 +157,46 @@ impl ClusterExecutor {
         for index in before {
             stage.run_task(index)?;
         }
+        // Sources the tasks read: the driver resolves and splits the ranges
+        // and registers the commit; the tasks get one line per range.
+        let mut lines_of: HashMap<NodeId, Vec<String>> = HashMap::new();
+        let mut completions = Vec::new();
+        let min_tasks = stage
+            .config()
+            .get_or(crate::plugin::KAFKA_MIN_TASKS_KEY, self.buckets)?;
+        for &node in &remote {
+            let Some(Operator::KafkaTopicSource(source)) = logical.node(node).map(|n| &n.operator)
+            else {
+                continue;
+            };
+            let (completion, ranges) = stage.with_task_context(node_task[&node], |ctx| {
+                let (read, ranges) = SourceRead::start(source, ctx)?;
+                Ok((read.completion(), split(ranges, min_tasks)))
+            })?;
+            let label = logical
+                .node(node)
+                .map(|n| n.label().to_string())
+                .unwrap_or_default();
+            let bootstrap = source.cluster.get("bootstrap.servers").ok_or_else(|| {
+                Error::Configuration(format!(
+                    "{label}: cluster {} names no bootstrap.servers",
+                    source.cluster.alias()
+                ))
+            })?;
+            let lines = ranges
+                .iter()
+                .filter(|range| range.len() != Some(0))
+                .map(|range| wayang_kafka::remote::range_line(bootstrap, range))
+                .collect::<Result<Vec<_>>>()
+                .map_err(|_| Error::Unsupported {
+                    operator: label,
+                    reason: "it reads to the end of a partition, which tasks on a Spark cluster \
+                             cannot agree on; give it stop offsets, or keep it in process"
+                        .into(),
+                })?;
+            lines_of.insert(node, lines);
+            completions.push((completion, ranges));
+        }
         let fingerprint = logical.fingerprint();
         let job_tag = format!("{:08x}", std::process::id() ^ (fingerprint as u32));
         let mut views: HashMap<NodeId, String> = HashMap::new();
@@ -186,17 +208,22 @@ impl ClusterExecutor {
                 if views.contains_key(&input) {
                     continue;
                 }
-                let channel = input_channel(stage, &node_task, &remote, input)?;
-                let records = records_of(stage.take(channel)?)?;
-                let data_type = logical
-                    .node(input)
-                    .and_then(|n| n.operator.output_type())
-                    .ok_or_else(|| Error::internal("an input without records"))?;
-                let label = logical
-                    .node(input)
-                    .map(|n| n.label().to_string())
-                    .unwrap_or_default();
-                let tokens = require_codec(&data_type, &label)?.encode_all(records)?;
+                let tokens = match lines_of.get(&input) {
+                    Some(lines) => lines.clone(),
+                    None => {
+                        let channel = input_channel(stage, &node_task, &remote, input)?;
+                        let records = records_of(stage.take(channel)?)?;
+                        let data_type = logical
+                            .node(input)
+                            .and_then(|n| n.operator.output_type())
+                            .ok_or_else(|| Error::internal("an input without records"))?;
+                        let label = logical
+                            .node(input)
+                            .map(|n| n.label().to_string())
+                            .unwrap_or_default();
+                        require_codec(&data_type, &label)?.encode_all(records)?
+                    }
+                };
                 let name = format!("wayang_{job_tag}_{}", input.0);
                 self.upload(&name, tokens)?;
                 views.insert(input, name);
@@ -205,11 +232,13 @@ impl ClusterExecutor {
             let args = self.args.clone();
             let command = move |request: &WorkerRequest| worker_command(&artifact, &args, request);
             let view_of = |n: NodeId| views.get(&n).cloned().unwrap_or_default();
+            let buckets = self.buckets;
+            let partitions_of = |n: NodeId| lines_of.get(&n).map_or(buckets, Vec::len);
             let renderer = Renderer {
                 fingerprint,
                 command: &command,
                 view: &view_of,
-                input_partitions: self.buckets,
+                partitions: &partitions_of,
             };
             let query = renderer.query(&relation);
             tracing::debug!(query, "running on Spark");
@@ -245,6 +274,10 @@ impl ClusterExecutor {
                 output,
                 Channel::new(CACHED_RDD, data_type, CachedPartitions(vec![records])),
             );
+        }
+        // Every query succeeded: the tasks read their ranges in full.
+        for (completion, ranges) in completions {
+            completion.read_in_full(&ranges);
         }
         for index in after {
             stage.run_task(index)?;
@@ -335,5 +368,26 @@ fn records_of(channel: Channel) -> Result<AnyIter> {
         other => Err(Error::internal(format!(
             "cluster mode cannot read a {other} channel"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workers_do_not_get_the_remote_url() {
+        let args = [
+            "--k",
+            "3",
+            "--remote",
+            "sc://h:1/;token=t",
+            "--remote=sc://x",
+            "--all",
+        ];
+        assert_eq!(
+            without_remote(args.iter().map(|a| a.to_string())),
+            ["--k", "3", "--all"]
+        );
     }
 }

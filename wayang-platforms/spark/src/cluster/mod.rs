@@ -4,10 +4,15 @@
 //! that the user's own program runs inside Spark's tasks (see
 //! `wayang_core::remote`), with Spark's exchanges between them.
 
+// The Spark Connect client's error type is large; its results are
+// short-lived here, converted to ours at once.
 #[cfg(feature = "connect")]
+#[allow(clippy::result_large_err)]
 pub(crate) mod executor;
+pub(crate) mod placement;
 pub mod relation;
 #[cfg(feature = "connect")]
+#[allow(clippy::result_large_err)]
 mod session;
 #[cfg(test)]
 pub(crate) mod simulate;

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use wayang_core::operators::Operator;
 use wayang_core::plan::{NodeId, WayangPlan};
-use wayang_core::remote::segment::{can_run, is_wide, merges_in_one_task};
+use wayang_core::remote::segment::{can_read, can_run, is_wide, merges_in_one_task};
 use wayang_core::remote::{require_codec, Segment, Side, Step};
 use wayang_core::{Error, Result};
 
@@ -16,7 +16,8 @@ use wayang_core::{Error, Result};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Relation {
     /// The records of a node computed outside the remote engine (an earlier
-    /// stage's output, or a source the driver reads), sent by the driver.
+    /// stage's output, or a source the driver reads), sent by the driver; or,
+    /// for a source the tasks read, the lines naming what they read.
     Input(NodeId),
     /// A segment run by every task over its partition.
     Transform {
@@ -68,6 +69,14 @@ pub fn relation_of(
     let shared = |slot: usize| plan.consumers(plan_node.inputs[slot].node).len() > 1;
     match operator {
         Operator::Union(_) => Ok(Relation::Union(vec![input(0)?, input(1)?])),
+        // The driver's input is the lines naming the ranges; the tasks read.
+        operator if can_read(operator) => Ok(Relation::Transform {
+            input: Box::new(Relation::Input(node)),
+            segment: Segment {
+                buckets,
+                steps: vec![Step::Read(node)],
+            },
+        }),
         operator if !can_run(operator) => Err(Error::Unsupported {
             operator: label,
             reason: "it cannot run on a Spark cluster; keep it in process".into(),

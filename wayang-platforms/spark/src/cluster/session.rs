@@ -3,15 +3,20 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
+use std::net::ToSocketAddrs;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use spark_connect::SparkSession;
 use wayang_core::{Error, Result};
 
+use super::executor::CONNECT_TIMEOUT_KEY;
+use crate::plugin::shown;
+
 /// A connected session and the name the program was uploaded under.
 pub(crate) struct Session {
     pub(crate) spark: SparkSession,
+    /// The endpoint as messages show it ([`shown`]).
     pub(crate) remote: String,
     pub(crate) artifact: String,
 }
@@ -37,6 +42,7 @@ pub(crate) fn session(remote: &str, timeout: Duration) -> Result<Arc<Session>> {
 }
 
 fn unreachable(remote: &str, reason: impl std::fmt::Display) -> Error {
+    let remote = shown(remote);
     Error::Configuration(format!(
         "cannot reach the Spark Connect server at {remote} (spark.remote): {reason}; start one \
          (bash scripts/spark-cluster.sh start prints a local one's address) or unset spark.remote \
@@ -45,13 +51,30 @@ fn unreachable(remote: &str, reason: impl std::fmt::Display) -> Error {
 }
 
 fn connect(remote: &str, timeout: Duration) -> Result<Session> {
+    let address = socket_address(remote)?;
+    // Refused or unroutable addresses fail here at once: the client retries
+    // them with backoff for minutes before it gives up.
+    let socket = address
+        .to_socket_addrs()
+        .map_err(|e| unreachable(remote, e))?
+        .next()
+        .ok_or_else(|| unreachable(remote, "the host name resolves to no address"))?;
+    std::net::TcpStream::connect_timeout(&socket, timeout).map_err(|e| unreachable(remote, e))?;
     let (sender, receiver) = std::sync::mpsc::channel();
     let url = remote.to_string();
-    // The client has no connect timeout of its own: a thread bounds it.
+    // Something listens, but it may not answer as a Connect server: the
+    // session and a trivial query (connecting is lazy) are bounded as a whole
+    // by a thread, which the client's blocking calls give no other way to.
     std::thread::Builder::new()
         .name("wayang-spark-connect".into())
         .spawn(move || {
-            let result = SparkSession::builder().remote(&url).get_or_create();
+            let result = SparkSession::builder()
+                .remote(&url)
+                .get_or_create()
+                .and_then(|spark| {
+                    spark.sql("SELECT 1").and_then(|df| df.collect())?;
+                    Ok(spark)
+                });
             let _ = sender.send(result.map_err(|e| e.to_string()));
         })
         .map_err(|e| unreachable(remote, e))?;
@@ -61,21 +84,47 @@ fn connect(remote: &str, timeout: Duration) -> Result<Session> {
         Err(_) => {
             return Err(unreachable(
                 remote,
-                format!("no answer within {} ms", timeout.as_millis()),
+                format!(
+                    "no answer within {} ms ({CONNECT_TIMEOUT_KEY})",
+                    timeout.as_millis()
+                ),
             ))
         }
     };
-    // A trivial query proves the server answers (connecting is lazy).
-    spark
-        .sql("SELECT 1")
-        .and_then(|df| df.collect())
-        .map_err(|e| unreachable(remote, e))?;
-    let artifact = upload(&spark, remote)?;
+    let remote = shown(remote);
+    let artifact = upload(&spark, &remote)?;
     tracing::info!(remote, artifact, "connected to Spark");
     Ok(Session {
         spark,
-        remote: remote.to_string(),
+        remote,
         artifact,
+    })
+}
+
+/// `host:port` of a Spark Connect URL (`sc://host[:port][/;params]`; the
+/// port defaults to Spark's 15002).
+fn socket_address(remote: &str) -> Result<String> {
+    let rest = remote.strip_prefix("sc://").ok_or_else(|| {
+        Error::Configuration(format!(
+            "spark.remote: {} is not a Spark Connect URL (sc://HOST:PORT)",
+            shown(remote)
+        ))
+    })?;
+    let authority = rest.split(['/', ';']).next().unwrap_or_default();
+    if authority.is_empty() {
+        return Err(Error::Configuration(format!(
+            "spark.remote: {} names no host (sc://HOST:PORT)",
+            shown(remote)
+        )));
+    }
+    let has_port = match authority.rsplit_once(':') {
+        Some((_, port)) => !port.contains(']'),
+        None => false,
+    };
+    Ok(if has_port {
+        authority.to_string()
+    } else {
+        format!("{authority}:15002")
     })
 }
 
@@ -86,7 +135,7 @@ fn upload(spark: &SparkSession, remote: &str) -> Result<String> {
         .map_err(|e| Error::internal(format!("cannot find the running program: {e}")))?;
     let bytes = std::fs::read(&exe)
         .map_err(|e| Error::internal(format!("cannot read {}: {e}", exe.display())))?;
-    let mut hasher = foldhash::quality::FixedState::with_seed(0x7370_6172_6b).build_hasher();
+    let mut hasher = foldhash::quality::FixedState::with_seed(0x0073_7061_726b).build_hasher();
     hasher.write(&bytes);
     hasher.write_usize(bytes.len());
     let name = format!("wayang-worker-{:016x}", hasher.finish());
@@ -102,4 +151,19 @@ fn upload(spark: &SparkSession, remote: &str) -> Result<String> {
         ))
     })?;
     Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_addresses_of_connect_urls() {
+        assert_eq!(socket_address("sc://h:1234").unwrap(), "h:1234");
+        assert_eq!(socket_address("sc://h").unwrap(), "h:15002");
+        assert_eq!(socket_address("sc://h:9/;token=x").unwrap(), "h:9");
+        assert_eq!(socket_address("sc://[::1]").unwrap(), "[::1]:15002");
+        assert!(socket_address("http://h:1").is_err());
+        assert!(socket_address("sc://").is_err());
+    }
 }

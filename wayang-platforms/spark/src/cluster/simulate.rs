@@ -3,6 +3,7 @@
 //! own code path ([`Segment::run`]), exchanges by bucket. It checks the
 //! decomposition of stages into segments without a cluster.
 
+use wayang_core::config::Configuration;
 use wayang_core::plan::{NodeId, WayangPlan};
 use wayang_core::remote::require_codec;
 use wayang_core::{AnyIter, Result};
@@ -34,7 +35,12 @@ pub(crate) fn run(
             .into_iter()
             .map(|lines| {
                 let mut out = Vec::new();
-                segment.run(plan, Box::new(lines.into_iter().map(Ok)), &mut out)?;
+                segment.run(
+                    &Configuration::default(),
+                    plan,
+                    Box::new(lines.into_iter().map(Ok)),
+                    &mut out,
+                )?;
                 Ok(split_lines(&out))
             })
             .collect::<Result<_>>()?,

@@ -29,8 +29,9 @@ pub struct Renderer<'a> {
     pub command: &'a dyn Fn(&WorkerRequest) -> String,
     /// The name of the temporary view holding a driver input.
     pub view: &'a dyn Fn(wayang_core::plan::NodeId) -> String,
-    /// How many partitions a driver input is spread over.
-    pub input_partitions: usize,
+    /// How many partitions a driver input is spread over (one per offset
+    /// range for the lines of a source the tasks read).
+    pub partitions: &'a dyn Fn(wayang_core::plan::NodeId) -> usize,
 }
 
 impl Renderer<'_> {
@@ -44,7 +45,7 @@ impl Renderer<'_> {
             Relation::Input(node) => (
                 format!(
                     "SELECT /*+ REPARTITION({}) */ r FROM {}",
-                    self.input_partitions.max(1),
+                    (self.partitions)(*node).max(1),
                     (self.view)(*node)
                 ),
                 Shape::Records,
@@ -115,7 +116,8 @@ impl Renderer<'_> {
 /// program (`add_artifacts` puts it under a directory named after the
 /// server's session), point its records at the pipe (file descriptor 3)
 /// and its own stdout at stderr, and fail the task if the program ended
-/// without serving the request (it did not build the same plan).
+/// without serving the request (it did not build the same plan, or failed
+/// before it reached it), whatever its exit status.
 ///
 /// `artifact` and `args` must not contain single quotes or backslashes (the
 /// command is a SQL string literal); the caller checks.
@@ -124,9 +126,9 @@ pub fn worker_command(artifact: &str, args: &[String], request: &WorkerRequest) 
     format!(
         "set -- ./*/{artifact}; d=$(mktemp); \
          {worker}={req} {done}=\"$d\" \"$1\"{args} 3>&1 1>&2; rc=$?; \
-         if [ $rc -eq 0 ] && [ ! -s \"$d\" ]; then \
-         echo \"{marker}the worker program: it ended without running its part of the plan (fingerprint {fp:016x}): \
-         it must build the same plan on every run, see docs/spark.md\" >&2; rc={status}; fi; \
+         if [ $rc -ne {status} ] && [ ! -s \"$d\" ]; then \
+         echo \"{marker}the worker program: it ended (exit status $rc) without running its part of the plan \
+         (fingerprint {fp:016x}): it must build the same plan on every run, see docs/spark.md\" >&2; rc={status}; fi; \
          rm -f \"$d\"; exit $rc",
         worker = wayang_core::remote::worker::WORKER_ENV,
         done = wayang_core::remote::worker::DONE_ENV,
@@ -168,7 +170,7 @@ mod tests {
             fingerprint: 0xab,
             command: &command,
             view: &view,
-            input_partitions: 3,
+            partitions: &|_| 3,
         };
         let sql = renderer.query(&relation);
         assert_eq!(

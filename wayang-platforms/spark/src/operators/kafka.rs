@@ -40,7 +40,7 @@ pub(crate) fn source(
 /// Splits the longest ranges in halves until there are `min_tasks` of them
 /// (or none can be split: a range read to the end of its partition has no
 /// known length).
-fn split(mut ranges: Vec<OffsetRange>, min_tasks: usize) -> Vec<OffsetRange> {
+pub(crate) fn split(mut ranges: Vec<OffsetRange>, min_tasks: usize) -> Vec<OffsetRange> {
     while ranges.len() < min_tasks {
         let longest = ranges
             .iter()
