@@ -6,8 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
 
 use wayang_api::kafka::{BadRecordPolicy, ExactlyOnce, DEFAULT_POSITIONS_TOPIC};
 use wayang_api::PlanBuilder;
@@ -72,7 +70,7 @@ impl Federation {
             bad_lines: BadLines::Fail,
         };
         let plan = PlanBuilder::new();
-        partner::build(&plan, &job, Arc::new(AtomicU64::new(0)));
+        partner::build(&plan, &job);
         plan.execute(&platform.context()).unwrap();
     }
 

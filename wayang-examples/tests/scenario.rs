@@ -4,8 +4,6 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
 
 use wayang_api::kafka::BadRecordPolicy;
 use wayang_api::PlanBuilder;
@@ -113,7 +111,7 @@ fn a_bad_csv_line_fails_the_partner_job_with_file_and_line() {
         bad_lines: BadLines::Fail,
     };
     let plan = PlanBuilder::new();
-    partner::build(&plan, &job, Arc::new(AtomicU64::new(0)));
+    partner::build(&plan, &job);
     let error = plan
         .execute(&PlatformChoice::Java.context())
         .unwrap_err()

@@ -49,6 +49,10 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    // Logs interleave with the progress display: only when asked for.
+    if std::env::var_os("RUST_LOG").is_some() {
+        wayang_examples::init_logging();
+    }
     wayang_examples::finish("federated-demo", run(Args::parse()))
 }
 

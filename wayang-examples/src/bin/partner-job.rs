@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Parser;
@@ -71,15 +69,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         bad_lines: args.bad_lines,
         format: args.format,
     };
-    let skipped = Arc::new(AtomicU64::new(0));
     let plan = PlanBuilder::new();
-    partner::build(&plan, &job, skipped.clone());
+    let skipped = partner::build(&plan, &job);
     let report = plan.execute(&args.platform.context_on(args.remote.as_deref()))?;
     println!("{report}");
     println!(
         "partner {}: {} lines skipped",
         args.partner,
-        skipped.load(Ordering::Relaxed)
+        skipped.take()?
     );
     Ok(())
 }

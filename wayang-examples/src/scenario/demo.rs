@@ -4,8 +4,6 @@
 //! `.properties` file, as a real deployment would be.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use std::collections::BTreeMap;
@@ -157,8 +155,95 @@ fn write_cluster_file(
 /// registries give the same schema different ids.
 const FIRST_SCHEMA_IDS: [u32; 4] = [1, 101, 201, 301];
 
+/// Partner `index`'s job.
+fn partner_job(options: &DemoOptions, index: usize, cluster: KafkaCluster) -> PartnerJob {
+    let dir = options.dir.join(PARTNERS[index]);
+    PartnerJob {
+        partner: PARTNERS[index].to_string(),
+        csv: dir.join("transactions.csv"),
+        local_out: dir.join("local-averages.csv"),
+        cluster,
+        topic: CONTRIBUTIONS.into(),
+        k: options.k,
+        bad_lines: BadLines::Skip,
+        format: match options.format {
+            RecordFormat::Avro if index == PARTNERS.len() - 1 => RecordFormat::AvroV2,
+            format => format,
+        },
+    }
+}
+
+/// Job 4 over the partners' clusters and the shared one (the last).
+fn global_job(options: &DemoOptions, clusters: &[KafkaCluster]) -> GlobalJob {
+    let shared = &clusters[PARTNERS.len()];
+    GlobalJob {
+        sources: clusters[..PARTNERS.len()]
+            .iter()
+            .map(|c| (c.clone(), CONTRIBUTIONS.to_string()))
+            .collect(),
+        sink: shared.clone(),
+        sink_topic: GLOBAL.into(),
+        exactly_once: Some(ExactlyOnce::new(JOB4, shared)),
+        on_bad_record: BadRecordPolicy::Fail,
+        format: options.format,
+    }
+}
+
+/// A partner's comparison with the global averages.
+fn comparison(
+    plan: &PlanBuilder,
+    options: &DemoOptions,
+    shared: &KafkaCluster,
+    partner_id: &str,
+) -> wayang_api::Collector<Comparison> {
+    compare::build(
+        plan,
+        shared,
+        GLOBAL,
+        &options.dir.join(partner_id).join("local-averages.csv"),
+        options.format,
+    )
+}
+
+/// The scenario in a worker process (a Spark task running this program):
+/// the same plans, in the same order, without the clusters, histories and
+/// registries the driver made; executing the requested one serves the task
+/// and ends the process.
+fn serve_as_worker(options: &DemoOptions) -> DemoError {
+    let ctx = options.platform.context_on(options.remote.as_deref());
+    let clusters: Vec<KafkaCluster> = PARTNERS
+        .iter()
+        .copied()
+        .chain([SHARED])
+        .map(KafkaCluster::new)
+        .collect();
+    let mut plans = Vec::new();
+    for (index, cluster) in clusters[..PARTNERS.len()].iter().enumerate() {
+        let plan = PlanBuilder::new();
+        partner::build(&plan, &partner_job(options, index, cluster.clone()));
+        plans.push(plan);
+    }
+    let plan = PlanBuilder::new();
+    global::build(&plan, &global_job(options, &clusters));
+    plans.push(plan);
+    for partner_id in PARTNERS {
+        let plan = PlanBuilder::new();
+        comparison(&plan, options, &clusters[PARTNERS.len()], partner_id);
+        plans.push(plan);
+    }
+    for plan in plans {
+        if let Err(error) = plan.execute(&ctx) {
+            return error.into();
+        }
+    }
+    "this worker built none of the plans its task asked for".into()
+}
+
 /// Runs the whole scenario.
 pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome, DemoError> {
+    if wayang_core::remote::is_worker() {
+        return Err(serve_as_worker(options));
+    }
     let ctx = options.platform.context_on(options.remote.as_deref());
     let clusters_dir = options.dir.join("clusters");
     std::fs::create_dir_all(&clusters_dir)?;
@@ -193,7 +278,7 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
 
     let mut jobs = Vec::new();
     let mut histories = Vec::new();
-    let skipped = Arc::new(AtomicU64::new(0));
+    let mut skipped_lines = 0;
     for (index, partner_id) in PARTNERS.iter().enumerate() {
         let dir = options.dir.join(partner_id);
         std::fs::create_dir_all(&dir)?;
@@ -206,42 +291,21 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
             on(Event::Generating(partner_id, done, options.transactions))
         })?;
         histories.push(csv.clone());
-        let job = PartnerJob {
-            partner: partner_id.to_string(),
-            csv,
-            local_out: dir.join("local-averages.csv"),
-            cluster: clusters[index].clone(),
-            topic: CONTRIBUTIONS.into(),
-            k: options.k,
-            bad_lines: BadLines::Skip,
-            format: match options.format {
-                RecordFormat::Avro if index == PARTNERS.len() - 1 => RecordFormat::AvroV2,
-                format => format,
-            },
-        };
+        let job = partner_job(options, index, clusters[index].clone());
         let name = format!("Job {} ({partner_id})", index + 1);
         on(Event::JobStarted(&name));
         let plan = PlanBuilder::new();
-        partner::build(&plan, &job, skipped.clone());
+        let skipped = partner::build(&plan, &job);
         let started = Instant::now();
         let report = plan.execute(&ctx)?;
+        skipped_lines += skipped.take()?;
         jobs.push(summary(name, &report, started.elapsed()));
         on(Event::JobFinished(jobs.last().ok_or("no job")?));
     }
 
     let name = "Job 4 (global)".to_string();
     on(Event::JobStarted(&name));
-    let job = GlobalJob {
-        sources: clusters[..PARTNERS.len()]
-            .iter()
-            .map(|c| (c.clone(), CONTRIBUTIONS.to_string()))
-            .collect(),
-        sink: shared.clone(),
-        sink_topic: GLOBAL.into(),
-        exactly_once: Some(ExactlyOnce::new(JOB4, &shared)),
-        on_bad_record: BadRecordPolicy::Fail,
-        format: options.format,
-    };
+    let job = global_job(options, &clusters);
     let plan = PlanBuilder::new();
     global::build(&plan, &job).ok_or("Job 4 has no sources")?;
     let started = Instant::now();
@@ -254,13 +318,7 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
         let name = format!("Comparison ({partner_id})");
         on(Event::JobStarted(&name));
         let plan = PlanBuilder::new();
-        let rows = compare::build(
-            &plan,
-            &shared,
-            GLOBAL,
-            &options.dir.join(partner_id).join("local-averages.csv"),
-            options.format,
-        );
+        let rows = comparison(&plan, options, &shared, partner_id);
         let started = Instant::now();
         let report = plan.execute(&ctx)?;
         jobs.push(summary(name, &report, started.elapsed()));
@@ -288,7 +346,7 @@ pub fn run(options: &DemoOptions, on: &dyn Fn(Event<'_>)) -> Result<DemoOutcome,
         topics,
         comparisons,
         global,
-        skipped_lines: skipped.load(std::sync::atomic::Ordering::Relaxed),
+        skipped_lines,
         histories,
     })
 }

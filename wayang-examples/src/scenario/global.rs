@@ -38,6 +38,7 @@ pub struct GlobalJob {
 /// Adds Job 4 to `plan`. Nothing in it depends on the platform: the context
 /// decides where each operator runs.
 pub fn build(plan: &PlanBuilder, job: &GlobalJob) -> Option<()> {
+    super::register_wire_types();
     let mut all: Option<DataQuanta<Contribution>> = None;
     for (cluster, topic) in &job.sources {
         let mut source = plan

@@ -25,6 +25,23 @@ pub mod wire;
 
 use wayang_api::WayangContext;
 
+use model::{CellTotals, Contribution, GlobalAverage, LocalAverage, Transaction};
+
+/// Gives the scenario's record types a wire codec, so that the operators
+/// between them can run on a Spark cluster (docs/spark.md): the jobs call it
+/// when they build their plans, in the driver and in every worker alike.
+pub fn register_wire_types() {
+    use wayang_core::remote::register;
+    register::<Transaction>();
+    register::<Result<Transaction, String>>();
+    register::<((String, String, u64), i64)>();
+    register::<((String, String), (i64, u64))>();
+    register::<((String, String), CellTotals)>();
+    register::<LocalAverage>();
+    register::<Contribution>();
+    register::<GlobalAverage>();
+}
+
 /// Which platforms a job may use: one flag, no platform-specific code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum PlatformChoice {

@@ -170,7 +170,7 @@ impl TryFrom<ContributionFields> for Contribution {
 /// The running totals of one month and category across partners, added
 /// with overflow checks: a total that does not fit is an error, never a
 /// wrapped number.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellTotals {
     /// Spending, in cents.
     pub sum_cents: i64,

@@ -11,11 +11,9 @@
 //! exists) gets a tombstone, which withdraws it from Job 4's averages.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use wayang_api::kafka::KafkaCluster;
-use wayang_api::{DataQuanta, PlanBuilder};
+use wayang_api::{Collector, DataQuanta, PlanBuilder};
 
 use super::model::{parse_transaction, Contribution, LocalAverage, Transaction, CSV_HEADER};
 use super::wire::{self, ContributionV2, RecordFormat};
@@ -50,26 +48,58 @@ pub struct PartnerJob {
     pub format: RecordFormat,
 }
 
-/// Adds the partner job to `plan`; `skipped` counts lines skipped under
-/// [`BadLines::Skip`].
-pub fn build(plan: &PlanBuilder, job: &PartnerJob, skipped: Arc<AtomicU64>) {
+/// How many lines a partner job skipped under [`BadLines::Skip`], read once
+/// the job ran.
+pub struct SkippedLines(Option<Collector<u64>>);
+
+impl SkippedLines {
+    /// The count of the job's last run (0 under [`BadLines::Fail`]).
+    pub fn take(&self) -> wayang_api::Result<u64> {
+        match &self.0 {
+            Some(count) => Ok(count.take()?.into_iter().sum()),
+            None => Ok(0),
+        }
+    }
+}
+
+/// Adds the partner job to `plan`.
+///
+/// Skipped lines are counted by the plan itself, not by a closure's side
+/// effect: wherever the parsing runs (another thread, a Spark executor),
+/// the count comes back with the job.
+pub fn build(plan: &PlanBuilder, job: &PartnerJob) -> SkippedLines {
+    super::register_wire_types();
     let file = job.csv.display().to_string();
     let lines = plan
         .read_text_file_numbered(&job.csv)
         .named("transactions")
         .filter(|(number, line)| !(*number == 1 && line.trim() == CSV_HEADER));
-    let transactions: DataQuanta<Transaction> = match job.bad_lines {
-        BadLines::Fail => lines.try_map(move |(number, line)| {
-            parse_transaction(&line).map_err(|e| format!("{file}:{number}: {e}"))
-        }),
-        BadLines::Skip => lines.flat_map(move |(number, line)| match parse_transaction(&line) {
-            Ok(transaction) => Some(transaction),
-            Err(reason) => {
-                skipped.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!("skipping {file}:{number}: {reason}");
-                None
-            }
-        }),
+    let (transactions, skipped): (DataQuanta<Transaction>, _) = match job.bad_lines {
+        BadLines::Fail => (
+            lines.try_map(move |(number, line)| {
+                parse_transaction(&line).map_err(|e| format!("{file}:{number}: {e}"))
+            }),
+            SkippedLines(None),
+        ),
+        BadLines::Skip => {
+            let parsed = lines
+                .map(move |(number, line)| {
+                    parse_transaction(&line).map_err(|e| format!("{file}:{number}: {e}"))
+                })
+                .named("parse lines");
+            let skipped = parsed
+                .filter(|parsed| match parsed {
+                    Ok(_) => false,
+                    Err(reason) => {
+                        tracing::warn!("skipping {reason}");
+                        true
+                    }
+                })
+                .named("bad lines")
+                .count()
+                .collect();
+            (parsed.flat_map(Result::ok), SkippedLines(Some(skipped)))
+        }
     };
     // Spending per customer first: a customer counts once per month and category.
     let cells = transactions
@@ -137,7 +167,8 @@ pub fn build(plan: &PlanBuilder, job: &PartnerJob, skipped: Arc<AtomicU64>) {
             .as_table()
             .transactional(transactional_id)
             .registry_format(wire::contributions_v2()),
-    }
+    };
+    skipped
 }
 
 impl PartnerJob {

@@ -142,18 +142,24 @@ impl ClusterExecutor {
                 skipped.insert(index);
             }
         }
-        let depends_on_remote = |index: usize| {
-            plan.tasks()[index]
+        // Driver tasks that feed Spark run first, then Spark, then the rest:
+        // those reading, directly or through other driver tasks, what Spark
+        // computes (tasks are in dependency order).
+        let mut late: HashSet<ChannelId> = HashSet::new();
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        for &index in tasks.iter().filter(|i| !skipped.contains(i)) {
+            let task = &plan.tasks()[index];
+            if task
                 .inputs
                 .iter()
-                .any(|&c| produced_by_remote(c))
-        };
-        // Driver tasks that feed Spark run first, then Spark, then the rest.
-        let (before, after): (Vec<usize>, Vec<usize>) = tasks
-            .iter()
-            .copied()
-            .filter(|i| !skipped.contains(i))
-            .partition(|&i| !depends_on_remote(i));
+                .any(|&c| produced_by_remote(c) || late.contains(&c))
+            {
+                late.extend(task.output);
+                after.push(index);
+            } else {
+                before.push(index);
+            }
+        }
         for index in before {
             stage.run_task(index)?;
         }
@@ -323,8 +329,8 @@ fn first_lines(text: &str) -> String {
     text.lines().take(3).collect::<Vec<_>>().join(" ")
 }
 
-/// The channel holding `node`'s records as its remote consumer reads them:
-/// the consumer's input, walked back through the conversions skipped here.
+/// The channel holding `input`'s records as its remote consumer reads them
+/// (after any conversion the driver ran on them).
 fn input_channel(
     stage: &StageRun<'_, '_>,
     node_task: &HashMap<NodeId, usize>,
@@ -332,28 +338,15 @@ fn input_channel(
     input: NodeId,
 ) -> Result<ChannelId> {
     let plan = stage.plan();
-    let logical = plan.plan();
-    for (consumer, slot) in logical.consumers(input) {
-        if !remote.contains(&consumer) {
-            continue;
-        }
-        let Some(&task) = node_task.get(&consumer) else {
-            continue;
-        };
-        let mut channel = plan.tasks()[task].inputs[slot];
-        // Walk back through conversions inside this stage that were skipped.
-        while let Some(conversion) = stage.stage().tasks.iter().find(|&&i| {
-            matches!(plan.tasks()[i].kind, TaskKind::Conversion(_))
-                && plan.tasks()[i].output == Some(channel)
-        }) {
-            channel = plan.tasks()[*conversion].inputs[0];
-        }
-        return Ok(channel);
-    }
-    Err(Error::internal(format!(
-        "no remote consumer of node {}",
-        input.0
-    )))
+    plan.plan()
+        .consumers(input)
+        .into_iter()
+        .filter(|(consumer, _)| remote.contains(consumer))
+        .find_map(|(consumer, slot)| {
+            let task = node_task.get(&consumer)?;
+            Some(plan.tasks()[*task].inputs[slot])
+        })
+        .ok_or_else(|| Error::internal(format!("no remote consumer of node {}", input.0)))
 }
 
 /// The records of a channel of any kind this executor meets.

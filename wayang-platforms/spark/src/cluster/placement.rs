@@ -105,5 +105,31 @@ pub(crate) fn describe(plan: &ExecutionPlan, stage: &Stage, buckets: usize) -> O
         let label = logical.node(*node).map(|n| n.label().to_string())?;
         text.push_str(&format!("\n      {label}: {}", renderer.query(&relation)));
     }
+    // Say why work that could go stays here: a record type without a codec.
+    let mut nodes: Vec<&NodeId> = placement.node_task.keys().collect();
+    nodes.sort();
+    for node in nodes {
+        let Some(plan_node) = logical.node(*node) else {
+            continue;
+        };
+        let operator = &plan_node.operator;
+        if placement.remote.contains(node) || !(can_run(operator) || can_read(operator)) {
+            continue;
+        }
+        if let Some(missing) = operator
+            .input_types()
+            .iter()
+            .chain(operator.output_type().iter())
+            .find(|t| codec_for(t).is_none())
+        {
+            text.push_str(&format!(
+                "\n      {} stays in process: {} has no wire codec \
+                 (wayang_core::remote::register::<{}>())",
+                plan_node.label(),
+                missing.name(),
+                missing.name()
+            ));
+        }
+    }
     Some(text)
 }
