@@ -1,27 +1,36 @@
-//! Kafka read inside remote tasks (a Spark cluster's executors): the driver
-//! resolves and splits the offset ranges and hands each task lines naming
-//! its ranges; the task reads them with its own consumer, configured from
-//! the source operator of the worker's own plan (credentials included), so
-//! that only broker addresses, topics and offsets pass through the remote
-//! engine. The driver commits what was read once every sink delivered.
+//! Kafka read and written inside remote tasks (a Spark cluster's executors).
+//! For a read, the driver resolves and splits the offset ranges and hands
+//! each task lines naming its ranges; the task reads them with its own
+//! consumer. For a write, every task produces its records with its own
+//! producer and reports what was sent and delivered, which the driver
+//! checks. Both are configured from the operators of the worker's own plan
+//! (credentials included), so that only broker addresses, topics, offsets
+//! and counts pass through the remote engine. The driver commits what was
+//! read once every sink delivered.
 
 use std::sync::Arc;
 
 use wayang_core::config::Configuration;
 use wayang_core::job::{JobState, OperatorLabel, OperatorProbe};
 use wayang_core::operators::Operator;
-use wayang_core::remote::source::{TaskLines, TaskRead};
+use wayang_core::remote::connector::{TaskLines, TaskRead};
 use wayang_core::{Error, Result};
 
+use wayang_core::operators::EncodeTarget;
+use wayang_core::AnyIter;
+
+use crate::error::KafkaError;
 use crate::offsets::OffsetRange;
 use crate::operator::registry_of;
 use crate::reader::{RangeReader, ReadOptions, ReadProgress};
 use crate::settings::KafkaSettings;
+use crate::writer::{TopicWriter, WriterOptions};
 
 /// Installs the reader remote tasks use for Kafka sources
-/// ([`wayang_core::remote::source`]); platform plugins call it.
+/// ([`wayang_core::remote::connector`]); platform plugins call it.
 pub fn install() {
-    wayang_core::remote::source::install_reader(read);
+    wayang_core::remote::connector::install_reader(read);
+    wayang_core::remote::connector::install_writer(write);
 }
 
 /// The line that hands `range` of the cluster at `bootstrap` to a task:
@@ -104,6 +113,49 @@ fn read(
             None => Ok(()),
         }),
     })
+}
+
+fn write(
+    config: &Configuration,
+    operator: &Operator,
+    label: OperatorLabel,
+    address: Option<&str>,
+    records: AnyIter,
+) -> Result<(u64, u64)> {
+    let Operator::KafkaTopicSink(sink) = operator else {
+        return Err(Error::internal(format!(
+            "{label} is not a Kafka sink a task can write"
+        )));
+    };
+    let cluster = match address {
+        Some(servers) => sink.cluster.clone().with("bootstrap.servers", servers),
+        None => sink.cluster.clone(),
+    };
+    let fail = |e: KafkaError| e.in_operator(&label);
+    let settings = KafkaSettings::from_config(config)?;
+    let registry = registry_of(&cluster, sink.encoder.needs_registry()).map_err(fail)?;
+    let options = WriterOptions {
+        transactional_id: None,
+        track_offsets: false,
+    };
+    let writer = TopicWriter::open(&cluster, &sink.topic, &options, &settings).map_err(fail)?;
+    let target = EncodeTarget {
+        topic: &sink.topic,
+        registry: registry.as_ref(),
+    };
+    let produce_failure = |reason: String| {
+        fail(KafkaError::Produce {
+            alias: cluster.alias().to_string(),
+            topic: sink.topic.clone(),
+            reason,
+            code: None,
+        })
+    };
+    sink.encoder
+        .encode(records, &target, &mut |record| writer.send(record))?
+        .map_err(produce_failure)?;
+    let delivered = writer.flush().map_err(fail)?;
+    Ok((writer.sent(), delivered))
 }
 
 #[cfg(test)]

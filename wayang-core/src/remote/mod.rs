@@ -7,8 +7,8 @@
 //! ([`worker`]) rebuilds the plan, checks the fingerprint and runs that part;
 //! records cross in a line-safe encoding ([`wire`]).
 
+pub mod connector;
 pub mod segment;
-pub mod source;
 pub mod wire;
 pub mod worker;
 

@@ -46,14 +46,21 @@ pub enum Step {
     /// The reduce side of a wide operator.
     Merge(NodeId),
     /// A source read by the task itself, from the lines it was handed
-    /// ([`crate::remote::source`]); only first.
+    /// ([`crate::remote::connector`]); only first.
     Read(NodeId),
+    /// A sink written by the task itself, which then writes one line: the
+    /// records it sent and those delivered; only last.
+    Write(NodeId),
 }
 
 impl Step {
     /// The plan node the step runs.
     pub fn node(self) -> NodeId {
-        let (Step::Apply(id) | Step::Combine(id, _) | Step::Merge(id) | Step::Read(id)) = self;
+        let (Step::Apply(id)
+        | Step::Combine(id, _)
+        | Step::Merge(id)
+        | Step::Read(id)
+        | Step::Write(id)) = self;
         id
     }
 }
@@ -80,6 +87,7 @@ impl fmt::Display for Segment {
                 Step::Combine(node, Side::Right) => write!(f, "r{}", node.0)?,
                 Step::Merge(node) => write!(f, "m{}", node.0)?,
                 Step::Read(node) => write!(f, "k{}", node.0)?,
+                Step::Write(node) => write!(f, "w{}", node.0)?,
             }
         }
         Ok(())
@@ -104,6 +112,7 @@ impl FromStr for Segment {
                     "r" => Step::Combine(node, Side::Right),
                     "m" => Step::Merge(node),
                     "k" => Step::Read(node),
+                    "w" => Step::Write(node),
                     _ => return Err(bad()),
                 })
             })
@@ -148,7 +157,20 @@ pub fn can_read(operator: &Operator) -> bool {
             if source.on_bad_record == crate::kafka::BadRecordPolicy::Fail
                 && !source.table
                 && source.stop != crate::kafka::StopOffsets::EndOfPartition
-    ) && crate::remote::source::has_reader()
+    ) && crate::remote::connector::has_reader()
+}
+
+/// Whether a task can write the sink itself ([`Step::Write`]): a Kafka sink
+/// with no transaction (a transaction commits with the job, on the driver),
+/// not a table (a table's deletions need every key the job wrote), with a
+/// writer installed. Such a sink is at-least-once: a task Spark retries
+/// sends its records again.
+pub fn can_write(operator: &Operator) -> bool {
+    matches!(
+        operator,
+        Operator::KafkaTopicSink(sink)
+            if sink.transactional_id.is_none() && sink.exactly_once.is_none() && !sink.table
+    ) && crate::remote::connector::has_writer()
 }
 
 /// Whether the wide operator's reduce side must see every record in one
@@ -190,6 +212,9 @@ pub enum SegmentOutput {
     Records,
     /// Three columns: bucket, side, record.
     Bucketed(Side),
+    /// One column, one line per task: `sent delivered` of a sink the task
+    /// wrote ([`Step::Write`]).
+    Delivered,
 }
 
 fn node(plan: &WayangPlan, id: NodeId) -> Result<&Operator> {
@@ -221,6 +246,7 @@ impl Segment {
     pub fn output(&self) -> SegmentOutput {
         match self.steps.last() {
             Some(Step::Combine(_, side)) => SegmentOutput::Bucketed(*side),
+            Some(Step::Write(_)) => SegmentOutput::Delivered,
             _ => SegmentOutput::Records,
         }
     }
@@ -236,6 +262,7 @@ impl Segment {
                 Operator::Count(_) => DataType::of::<u64>(),
                 operator => operator.input_types()[if side == Side::Left { 0 } else { 1 }].clone(),
             },
+            Step::Write(_) => DataType::of::<String>(),
             Step::Apply(id) | Step::Merge(id) | Step::Read(id) => node(plan, id)?
                 .output_type()
                 .ok_or_else(|| Error::internal("a segment ends in a sink"))?,
@@ -253,6 +280,7 @@ impl Segment {
                 .unwrap_or_default();
             let runs = match step {
                 Step::Read(_) => index == 0 && can_read(node(plan, id)?),
+                Step::Write(_) => index + 1 == self.steps.len() && can_write(node(plan, id)?),
                 _ => can_run(node(plan, id)?),
             };
             if !runs {
@@ -274,10 +302,14 @@ impl Segment {
     /// Runs the segment on lines read from `input` (one record per line;
     /// a tagged input has `side\trecord`), writing lines to `out`. Returns
     /// the number of records written.
+    ///
+    /// `addresses` holds the driver's broker addresses for the nodes a task
+    /// reads or writes itself.
     pub fn run(
         &self,
         config: &Configuration,
         plan: &WayangPlan,
+        addresses: &[(NodeId, String)],
         input: Box<dyn Iterator<Item = Result<Vec<u8>>> + Send>,
         out: &mut dyn Write,
     ) -> Result<u64> {
@@ -288,7 +320,7 @@ impl Segment {
                 let plan_node = plan
                     .node(id)
                     .ok_or_else(|| Error::internal(format!("the plan has no node {}", id.0)))?;
-                let read = crate::remote::source::read(
+                let read = crate::remote::connector::read(
                     config,
                     &plan_node.operator,
                     plan_node.label(),
@@ -310,6 +342,30 @@ impl Segment {
             match *step {
                 Step::Read(_) if index == 0 => {}
                 Step::Read(_) => return Err(Error::internal("a read must start its segment")),
+                Step::Write(id) => {
+                    if !last {
+                        return Err(Error::internal("a write must end its segment"));
+                    }
+                    let plan_node = plan
+                        .node(id)
+                        .ok_or_else(|| Error::internal(format!("the plan has no node {}", id.0)))?;
+                    let address = addresses
+                        .iter()
+                        .find(|(node, _)| *node == id)
+                        .map(|(_, address)| address.as_str());
+                    let (sent, delivered) = crate::remote::connector::write(
+                        config,
+                        &plan_node.operator,
+                        plan_node.label(),
+                        address,
+                        stream,
+                    )?;
+                    if let Some(check) = check {
+                        check()?;
+                    }
+                    write_all(out, format!("{sent} {delivered}\n").as_bytes())?;
+                    return Ok(1);
+                }
                 Step::Apply(id) => stream = apply(node(plan, id)?, stream)?,
                 Step::Merge(id) => stream = merge(node(plan, id)?, stream, right.take())?,
                 Step::Combine(id, side) => {
@@ -438,8 +494,16 @@ mod tests {
             ],
         };
         assert_eq!(segment.to_string(), "4:m3,a4,r6");
-        let read: Segment = "2:k0,a1".parse().unwrap();
-        assert_eq!(read.steps, [Step::Read(NodeId(0)), Step::Apply(NodeId(1))]);
+        let read: Segment = "2:k0,a1,w2".parse().unwrap();
+        assert_eq!(
+            read.steps,
+            [
+                Step::Read(NodeId(0)),
+                Step::Apply(NodeId(1)),
+                Step::Write(NodeId(2))
+            ]
+        );
+        assert_eq!(read.to_string(), "2:k0,a1,w2");
         assert_eq!(segment.to_string().parse::<Segment>().unwrap(), segment);
         for bad in ["", "4", "4:", "x:a1", "4:q1", "4:a", "4:a1,"] {
             assert!(bad.parse::<Segment>().is_err(), "{bad:?}");

@@ -20,7 +20,7 @@ use std::time::Duration;
 use crate::config::Configuration;
 use crate::error::{Error, Result};
 use crate::job::{panic_message, JobReport};
-use crate::plan::WayangPlan;
+use crate::plan::{NodeId, WayangPlan};
 use crate::remote::segment::Segment;
 
 /// The environment variable carrying a worker request:
@@ -42,21 +42,47 @@ pub struct WorkerRequest {
     pub fingerprint: u64,
     /// The part of it to run.
     pub segment: Segment,
+    /// The driver's broker addresses for the nodes the task reads or writes
+    /// itself (the worker's own plan may name other brokers, or none).
+    pub addresses: Vec<(NodeId, String)>,
 }
 
 impl WorkerRequest {
-    /// The request as the environment variable's value.
+    /// The request as the environment variable's value:
+    /// `fingerprint/segment[/node=servers+node=servers]` (broker lists hold
+    /// no `/`, `=` or `+`).
     pub fn encode(&self) -> String {
-        format!("{:016x}/{}", self.fingerprint, self.segment)
+        let mut text = format!("{:016x}/{}", self.fingerprint, self.segment);
+        for (i, (node, servers)) in self.addresses.iter().enumerate() {
+            text.push(if i == 0 { '/' } else { '+' });
+            text.push_str(&format!("{}={servers}", node.0));
+        }
+        text
     }
 
     /// Parses [`WorkerRequest::encode`]'s text.
     pub fn decode(text: &str) -> Result<Self> {
         let bad = || Error::internal(format!("malformed worker request {text:?}"));
-        let (fingerprint, segment) = text.split_once('/').ok_or_else(bad)?;
+        let mut parts = text.splitn(3, '/');
+        let fingerprint = parts.next().ok_or_else(bad)?;
+        let segment = parts.next().ok_or_else(bad)?;
+        let addresses = match parts.next() {
+            None => Vec::new(),
+            Some(list) => list
+                .split('+')
+                .map(|entry| {
+                    let (node, servers) = entry.split_once('=').ok_or_else(bad)?;
+                    Ok((
+                        NodeId(node.parse().map_err(|_| bad())?),
+                        servers.to_string(),
+                    ))
+                })
+                .collect::<Result<_>>()?,
+        };
         Ok(WorkerRequest {
             fingerprint: u64::from_str_radix(fingerprint, 16).map_err(|_| bad())?,
             segment: segment.parse()?,
+            addresses,
         })
     }
 }
@@ -112,7 +138,7 @@ pub(crate) fn serve(
         .iter()
         .filter_map(|step| plan.node(step.node()).map(|n| n.label().to_string()))
         .collect();
-    let outcome = catch_unwind(AssertUnwindSafe(|| run(config, plan, &request.segment)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| run(config, plan, request)));
     let message = match outcome {
         Ok(Ok(())) => std::process::exit(0),
         Ok(Err(error)) => error.to_string(),
@@ -121,7 +147,7 @@ pub(crate) fn serve(
     fail(&format!("{}: {message}", labels.join(" -> ")))
 }
 
-fn run(config: &Configuration, plan: &WayangPlan, segment: &Segment) -> Result<()> {
+fn run(config: &Configuration, plan: &WayangPlan, request: &WorkerRequest) -> Result<()> {
     let records = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/fd/3")
@@ -145,7 +171,13 @@ fn run(config: &Configuration, plan: &WayangPlan, segment: &Segment) -> Result<(
         }
     });
     drop(reader);
-    segment.run(config, plan, Box::new(receiver.into_iter()), &mut out)?;
+    request.segment.run(
+        config,
+        plan,
+        &request.addresses,
+        Box::new(receiver.into_iter()),
+        &mut out,
+    )?;
     out.flush()
         .map_err(|e| Error::internal(format!("cannot write the stage's output: {e}")))?;
     if let Some(done) = std::env::var_os(DONE_ENV) {
@@ -169,11 +201,21 @@ mod tests {
 
     #[test]
     fn requests_round_trip() {
-        let request = WorkerRequest {
+        let mut request = WorkerRequest {
             fingerprint: 0xdead_beef,
             segment: "2:a1,l3".parse().unwrap(),
+            addresses: Vec::new(),
         };
         assert_eq!(request.encode(), "00000000deadbeef/2:a1,l3");
+        assert_eq!(WorkerRequest::decode(&request.encode()).unwrap(), request);
+        request.addresses = vec![
+            (NodeId(0), "127.0.0.1:9092,[::1]:9093".into()),
+            (NodeId(4), "b:1".into()),
+        ];
+        assert_eq!(
+            request.encode(),
+            "00000000deadbeef/2:a1,l3/0=127.0.0.1:9092,[::1]:9093+4=b:1"
+        );
         assert_eq!(WorkerRequest::decode(&request.encode()).unwrap(), request);
         assert!(WorkerRequest::decode("nothex/2:a1").is_err());
     }

@@ -201,6 +201,65 @@ fn kafka_is_read_inside_the_tasks_and_committed_by_the_driver() {
 
 #[test]
 #[ignore = "needs a Spark cluster: the Spark-cluster tier of scripts/test-all.sh"]
+fn kafka_is_written_from_the_tasks_and_their_deliveries_checked() {
+    let embedded = (!wayang_core::remote::is_worker()).then(|| {
+        let cluster = EmbeddedCluster::start("written", 1).unwrap();
+        cluster.create_topic("squares", 2).unwrap();
+        cluster
+    });
+    let kafka = embedded
+        .as_ref()
+        .map_or_else(|| KafkaCluster::new("written"), EmbeddedCluster::cluster);
+    let plan = PlanBuilder::new();
+    plan.read_collection((0..400u64).collect::<Vec<_>>())
+        .map(|n| n * n)
+        .write_kafka_topic(&kafka, "squares")
+        .key(|n| (n % 10).to_string())
+        .json();
+    let explained = if wayang_core::remote::is_worker() {
+        String::new()
+    } else {
+        plan.explain(&cluster()).unwrap().to_string()
+    };
+    let report = plan.execute(&cluster()).unwrap();
+    let Some(embedded) = embedded else { return };
+    assert!(explained.contains(",w2>"), "the tasks write: {explained}");
+    let mut stored: Vec<u64> = embedded
+        .read_all("squares")
+        .unwrap()
+        .into_iter()
+        .map(|r| serde_json::from_slice(r.value.as_deref().unwrap()).unwrap())
+        .collect();
+    stored.sort_unstable();
+    assert_eq!(stored, (0..400u64).map(|n| n * n).collect::<Vec<_>>());
+    let sink = report
+        .operators
+        .iter()
+        .find(|o| o.execution_operator == "SparkKafkaTopicSink")
+        .unwrap();
+    assert_eq!(sink.records_out, 400, "the tasks' delivery counts");
+}
+
+#[test]
+#[ignore = "needs a Spark cluster: the Spark-cluster tier of scripts/test-all.sh"]
+fn a_task_that_cannot_write_fails_the_job_with_the_sink_and_topic() {
+    let embedded =
+        (!wayang_core::remote::is_worker()).then(|| EmbeddedCluster::start("no-topic", 1).unwrap());
+    let kafka = embedded
+        .as_ref()
+        .map_or_else(|| KafkaCluster::new("no-topic"), EmbeddedCluster::cluster);
+    let plan = PlanBuilder::new();
+    plan.read_collection((0..10u64).collect::<Vec<_>>())
+        .map(|n| n + 1)
+        .write_kafka_topic(&kafka, "missing-topic")
+        .json();
+    let error = plan.execute(&cluster()).unwrap_err().to_string();
+    assert!(error.contains("KafkaTopicSink"), "{error}");
+    assert!(error.contains("missing-topic"), "{error}");
+}
+
+#[test]
+#[ignore = "needs a Spark cluster: the Spark-cluster tier of scripts/test-all.sh"]
 fn kafka_credentials_reach_no_spark_log() {
     // Planted where a real job keeps its password: the cluster's
     // properties, which the driver and every worker build alike.

@@ -240,11 +240,18 @@ impl ClusterExecutor {
             let view_of = |n: NodeId| views.get(&n).cloned().unwrap_or_default();
             let buckets = self.buckets;
             let partitions_of = |n: NodeId| lines_of.get(&n).map_or(buckets, Vec::len);
+            let address_of = |n: NodeId| match logical.node(n).map(|n| &n.operator) {
+                Some(Operator::KafkaTopicSink(sink)) => {
+                    sink.cluster.get("bootstrap.servers").map(str::to_owned)
+                }
+                _ => None,
+            };
             let renderer = Renderer {
                 fingerprint,
                 command: &command,
                 view: &view_of,
                 partitions: &partitions_of,
+                address: &address_of,
             };
             let query = renderer.query(&relation);
             tracing::debug!(query, "running on Spark");
@@ -254,10 +261,16 @@ impl ClusterExecutor {
                 .sql(&query)
                 .and_then(|df| df.collect())
                 .map_err(|e| self.failure(&e.to_string()))?;
-            let data_type = logical
-                .node(node)
-                .and_then(|n| n.operator.output_type())
-                .ok_or_else(|| Error::internal("a remote node without output"))?;
+            let Some(data_type) = logical.node(node).and_then(|n| n.operator.output_type()) else {
+                // A sink the tasks wrote: one line per task.
+                let delivered = delivered(&rows, logical, node)?;
+                if let Some(probe) = stage.probe(node) {
+                    probe.mark_started();
+                    probe.add_records(delivered);
+                    probe.mark_finished();
+                }
+                continue;
+            };
             let codec = codec_for(&data_type)
                 .ok_or_else(|| Error::internal("a remote node without a codec"))?;
             let tokens: Vec<Result<Vec<u8>>> = rows
@@ -323,6 +336,44 @@ impl ClusterExecutor {
             },
         }
     }
+}
+
+/// The records a sink's tasks delivered, from their `sent delivered` lines:
+/// a task whose deliveries fall short of what it sent fails the job.
+fn delivered(rows: &[Row], plan: &wayang_core::plan::WayangPlan, node: NodeId) -> Result<u64> {
+    let label = plan
+        .node(node)
+        .map(|n| n.label().to_string())
+        .unwrap_or_default();
+    let mut total = 0u64;
+    for row in rows {
+        let Some(Value::String(line)) = row.get(0) else {
+            return Err(Error::internal("a sink's task returned no delivery count"));
+        };
+        let counts: Vec<u64> = line
+            .split(' ')
+            .map(str::parse)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| Error::internal(format!("a malformed delivery count {line:?}")))?;
+        let [sent, delivered] = counts[..] else {
+            return Err(Error::internal(format!(
+                "a malformed delivery count {line:?}"
+            )));
+        };
+        if delivered != sent {
+            return Err(Error::Execution {
+                operator: label,
+                reason: format!(
+                    "a task on the Spark cluster sent {sent} records and only {delivered} were \
+                     delivered"
+                ),
+            });
+        }
+        total = total
+            .checked_add(delivered)
+            .ok_or_else(|| Error::internal("delivery counts overflow"))?;
+    }
+    Ok(total)
 }
 
 fn first_lines(text: &str) -> String {

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use wayang_core::job::{ExecutionPlan, Stage, TaskKind};
 use wayang_core::operators::Operator;
 use wayang_core::plan::NodeId;
-use wayang_core::remote::segment::{can_read, can_run};
+use wayang_core::remote::segment::{can_read, can_run, can_write};
 use wayang_core::remote::{codec_for, WorkerRequest};
 use wayang_core::{Error, Result};
 
@@ -19,8 +19,8 @@ pub(crate) struct Placement {
     pub(crate) remote: HashSet<NodeId>,
     /// The task of every operator node of the stage.
     pub(crate) node_task: HashMap<NodeId, usize>,
-    /// The remote nodes whose records the driver (or a later stage) reads:
-    /// one Spark query each, in plan order.
+    /// The remote nodes whose records the driver (or a later stage) reads,
+    /// and the sinks the tasks write: one Spark query each, in plan order.
     pub(crate) needed: Vec<NodeId>,
 }
 
@@ -42,8 +42,10 @@ pub(crate) fn place(plan: &ExecutionPlan, stage: &Stage) -> Result<Placement> {
             .node(*node)
             .ok_or_else(|| Error::internal("a task without its node"))?;
         let operator = &plan_node.operator;
-        let runnable =
-            can_run(operator) || can_read(operator) || matches!(operator, Operator::Union(_));
+        let runnable = can_run(operator)
+            || can_read(operator)
+            || can_write(operator)
+            || matches!(operator, Operator::Union(_));
         let encodable = operator
             .input_types()
             .iter()
@@ -67,10 +69,11 @@ pub(crate) fn place(plan: &ExecutionPlan, stage: &Stage) -> Result<Placement> {
         .iter()
         .copied()
         .filter(|node| {
-            logical
-                .consumers(*node)
-                .iter()
-                .any(|(consumer, _)| !remote.contains(consumer))
+            let consumers = logical.consumers(*node);
+            consumers.is_empty()
+                || consumers
+                    .iter()
+                    .any(|(consumer, _)| !remote.contains(consumer))
         })
         .collect();
     needed.sort();
@@ -98,6 +101,7 @@ pub(crate) fn describe(plan: &ExecutionPlan, stage: &Stage, buckets: usize) -> O
         command: &command,
         view: &view,
         partitions: &partitions,
+        address: &|_| None,
     };
     let mut text = String::from("on the Spark cluster:");
     for node in &placement.needed {
@@ -113,7 +117,9 @@ pub(crate) fn describe(plan: &ExecutionPlan, stage: &Stage, buckets: usize) -> O
             continue;
         };
         let operator = &plan_node.operator;
-        if placement.remote.contains(node) || !(can_run(operator) || can_read(operator)) {
+        if placement.remote.contains(node)
+            || !(can_run(operator) || can_read(operator) || can_write(operator))
+        {
             continue;
         }
         if let Some(missing) = operator

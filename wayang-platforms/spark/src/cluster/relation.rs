@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use wayang_core::operators::Operator;
 use wayang_core::plan::{NodeId, WayangPlan};
-use wayang_core::remote::segment::{can_read, can_run, is_wide, merges_in_one_task};
+use wayang_core::remote::segment::{can_read, can_run, can_write, is_wide, merges_in_one_task};
 use wayang_core::remote::{require_codec, Segment, Side, Step};
 use wayang_core::{Error, Result};
 
@@ -77,6 +77,10 @@ pub fn relation_of(
                 steps: vec![Step::Read(node)],
             },
         }),
+        // The tasks write their records and report what was delivered.
+        operator if can_write(operator) => {
+            Ok(extend(input(0)?, Step::Write(node), shared(0), buckets))
+        }
         operator if !can_run(operator) => Err(Error::Unsupported {
             operator: label,
             reason: "it cannot run on a Spark cluster; keep it in process".into(),

@@ -38,6 +38,7 @@ pub(crate) fn run(
                 segment.run(
                     &Configuration::default(),
                     plan,
+                    &[],
                     Box::new(lines.into_iter().map(Ok)),
                     &mut out,
                 )?;

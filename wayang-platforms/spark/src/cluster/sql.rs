@@ -5,7 +5,7 @@
 //! Nothing secret is ever written here: Spark shows the text of a query in
 //! its UI, event logs and the Connect server's log.
 
-use wayang_core::remote::{Segment, SegmentOutput, WorkerRequest};
+use wayang_core::remote::{Segment, SegmentOutput, Step, WorkerRequest};
 
 use super::relation::Relation;
 
@@ -32,6 +32,8 @@ pub struct Renderer<'a> {
     /// How many partitions a driver input is spread over (one per offset
     /// range for the lines of a source the tasks read).
     pub partitions: &'a dyn Fn(wayang_core::plan::NodeId) -> usize,
+    /// The broker addresses of a source or sink the tasks read or write.
+    pub address: &'a dyn Fn(wayang_core::plan::NodeId) -> Option<String>,
 }
 
 impl Renderer<'_> {
@@ -91,7 +93,9 @@ impl Renderer<'_> {
                 let (from, shape) = self.render(input);
                 let inputs = if shape == Shape::Tagged { "s, r" } else { "r" };
                 let (outputs, out_shape) = match segment.output() {
-                    SegmentOutput::Records => ("r STRING", Shape::Records),
+                    SegmentOutput::Records | SegmentOutput::Delivered => {
+                        ("r STRING", Shape::Records)
+                    }
                     SegmentOutput::Bucketed(_) => ("b INT, s STRING, r STRING", Shape::Bucketed),
                 };
                 (self.transform(&from, inputs, outputs, segment), out_shape)
@@ -100,9 +104,16 @@ impl Renderer<'_> {
     }
 
     fn transform(&self, from: &str, inputs: &str, outputs: &str, segment: &Segment) -> String {
+        let addresses = segment
+            .steps
+            .iter()
+            .filter(|step| matches!(step, Step::Read(_) | Step::Write(_)))
+            .filter_map(|step| Some((step.node(), (self.address)(step.node())?)))
+            .collect();
         let request = WorkerRequest {
             fingerprint: self.fingerprint,
             segment: segment.clone(),
+            addresses,
         };
         let delimited = "ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\t'";
         format!(
@@ -143,7 +154,7 @@ pub fn worker_command(artifact: &str, args: &[String], request: &WorkerRequest) 
 mod tests {
     use super::*;
     use wayang_core::plan::NodeId;
-    use wayang_core::remote::{Side, Step};
+    use wayang_core::remote::Side;
 
     #[test]
     fn word_count_renders_as_transform_exchange_transform() {
@@ -171,6 +182,7 @@ mod tests {
             command: &command,
             view: &view,
             partitions: &|_| 3,
+            address: &|_| None,
         };
         let sql = renderer.query(&relation);
         assert_eq!(
@@ -189,6 +201,7 @@ mod tests {
         let request = WorkerRequest {
             fingerprint: 1,
             segment: "2:a1".parse().unwrap(),
+            addresses: Vec::new(),
         };
         let command = worker_command("wayang-worker-00ff", &["--exact".into()], &request);
         assert!(
