@@ -209,7 +209,7 @@ impl WayangContext {
             );
         }
         let model = self.cost_model()?;
-        let options = candidates(plan, &self.plugins)?;
+        let options = candidates(plan, &self.plugins, &self.config)?;
         let prepared = self.prepare_sources(plan, purpose)?;
         let estimates = self.estimate_with(plan, &prepared);
         let conversions = self.conversions();

@@ -51,6 +51,16 @@ pub trait Plugin: Send + Sync {
     /// An executor for one job.
     fn create_executor(&self, config: &Configuration) -> Result<Box<dyn Executor>>;
 
+    /// Why the platform cannot run `node` under `config`, where it cannot
+    /// although it has a mapping for the node's kind (a remote engine that
+    /// cannot receive the node's record types, say): the optimizer then does
+    /// not choose the platform for it, and a node pinned to it is a plan
+    /// error with this reason. `None`: no objection.
+    fn refuses(&self, config: &Configuration, node: &crate::plan::OperatorNode) -> Option<String> {
+        let _ = (config, node);
+        None
+    }
+
     /// How the platform will run stage `stage` of `plan`, where that is more
     /// than its tasks in this process (a remote engine's queries), for
     /// [`crate::WayangContext::explain`]; `None` otherwise.

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use super::Planning;
+use crate::config::Configuration;
 use crate::error::{Error, Result};
 use crate::plan::WayangPlan;
 use crate::platform::{ExecutionOperator, Platform};
@@ -24,7 +25,11 @@ pub struct Candidate {
 
 /// The candidates of every node (indexed like `plan.nodes()`), in plugin
 /// registration order. A node without candidates is an error that names it.
-pub fn candidates(plan: &WayangPlan, plugins: &[Arc<dyn Plugin>]) -> Result<Vec<Vec<Candidate>>> {
+pub fn candidates(
+    plan: &WayangPlan,
+    plugins: &[Arc<dyn Plugin>],
+    config: &Configuration,
+) -> Result<Vec<Vec<Candidate>>> {
     let registered: Vec<&str> = plugins.iter().map(|p| p.platform().name()).collect();
     let mut all = Vec::with_capacity(plan.nodes().len());
     for node in plan.nodes() {
@@ -40,12 +45,20 @@ pub fn candidates(plan: &WayangPlan, plugins: &[Arc<dyn Plugin>]) -> Result<Vec<
                 });
             }
         }
+        let mut refusals = Vec::new();
         let found: Vec<Candidate> = plugins
             .iter()
             .filter(|plugin| {
                 node.platform
                     .as_deref()
                     .is_none_or(|p| p == plugin.platform().name())
+            })
+            .filter(|plugin| match plugin.refuses(config, node) {
+                Some(reason) => {
+                    refusals.push(format!("{}: {reason}", plugin.platform().name()));
+                    false
+                }
+                None => true,
             })
             .flat_map(|plugin| plugin.mappings())
             .filter(|mapping| mapping.kind() == node.kind())
@@ -56,6 +69,12 @@ pub fn candidates(plan: &WayangPlan, plugins: &[Arc<dyn Plugin>]) -> Result<Vec<
                 })
             })
             .collect();
+        if found.is_empty() && !refusals.is_empty() {
+            return Err(Error::Unsupported {
+                operator: node.label().to_string(),
+                reason: refusals.join("; "),
+            });
+        }
         if found.is_empty() {
             let scope = match &node.platform {
                 Some(pinned) => format!("platform {pinned:?} has no mapping for it"),

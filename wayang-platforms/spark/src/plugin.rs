@@ -131,6 +131,36 @@ impl Plugin for SparkPlugin {
         }
     }
 
+    fn refuses(
+        &self,
+        config: &Configuration,
+        node: &wayang_core::plan::OperatorNode,
+    ) -> Option<String> {
+        use wayang_core::remote::codec_for;
+        use wayang_core::remote::segment::can_run;
+        let remote = remote(config)?;
+        let operator = &node.operator;
+        // What the cluster computes must cross processes; sources and sinks
+        // the driver runs need not.
+        if !(can_run(operator) || matches!(operator, wayang_core::operators::Operator::Union(_))) {
+            return None;
+        }
+        let missing = operator
+            .input_types()
+            .into_iter()
+            .chain(operator.output_type())
+            .find(|t| codec_for(t).is_none())?;
+        Some(format!(
+            "its stages run on the Spark cluster at {} (spark.remote), and its records of type \
+             {} have no wire codec to get there: register one with \
+             wayang_core::remote::register::<{}>() where the plan is built, or run it on another \
+             platform",
+            shown(&remote),
+            missing.name(),
+            missing.name()
+        ))
+    }
+
     fn describe_stage(
         &self,
         config: &Configuration,

@@ -324,6 +324,50 @@ fn kafka_credentials_reach_no_spark_log() {
     );
 }
 
+/// A record type no codec was registered for.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Opaque(u64);
+
+#[test]
+fn a_type_without_a_codec_pinned_to_the_cluster_is_a_plan_error() {
+    let ctx = WayangContext::new()
+        .with(wayang_spark::plugin())
+        .with_config(wayang_spark::REMOTE_KEY, "sc://127.0.0.1:9");
+    let plan = PlanBuilder::new();
+    let _out = plan
+        .read_collection(vec![1u64, 2])
+        .map(Opaque)
+        .named("wrap")
+        .on("spark")
+        .collect();
+    // Planning alone: nothing connects.
+    let error = plan.explain(&ctx).unwrap_err().to_string();
+    assert!(error.contains("wrap"), "{error}");
+    assert!(error.contains("Opaque"), "{error}");
+    assert!(error.contains("wayang_core::remote::register"), "{error}");
+}
+
+#[test]
+fn the_optimizer_keeps_a_type_without_a_codec_off_the_cluster() {
+    let ctx = WayangContext::new()
+        .with(wayang_java::plugin())
+        .with(wayang_spark::plugin())
+        .with_config(wayang_spark::REMOTE_KEY, "sc://127.0.0.1:9");
+    let plan = PlanBuilder::new();
+    let _out = plan
+        .read_collection((0..100_000u64).collect::<Vec<_>>())
+        .map(Opaque)
+        .named("wrap")
+        .collect();
+    let explained = plan.explain(&ctx).unwrap();
+    let wrap = explained
+        .operators
+        .iter()
+        .find(|o| o.operator.contains("wrap"))
+        .unwrap();
+    assert_eq!(wrap.platform, "java");
+}
+
 #[test]
 fn an_unreachable_endpoint_fails_within_the_timeout_with_its_address() {
     // A port nothing listens on.
