@@ -145,12 +145,66 @@ pub fn can_run(operator: &Operator) -> bool {
     )
 }
 
-/// Whether a task can read the source itself ([`Step::Read`]): a Kafka
+/// The path of a text file as a task's line carries it (last, so spaces are
+/// fine; a newline could not be carried).
+fn text_path(source: &crate::operators::TextFileSource) -> Option<&str> {
+    source.path.to_str().filter(|path| !path.contains('\n'))
+}
+
+/// The line that hands bytes `start..end` of a text file to a task (the
+/// split's first partial line belongs to the previous split, as in process).
+pub fn text_split_line(
+    source: &crate::operators::TextFileSource,
+    start: u64,
+    end: u64,
+) -> Option<String> {
+    Some(format!("{start} {end} {}", text_path(source)?))
+}
+
+/// Reads the text splits named by `lines` (`start end path`): the driver's
+/// path, which executors must see at the same place.
+fn read_text(
+    label: crate::job::OperatorLabel,
+    lines: Box<dyn Iterator<Item = Result<Vec<u8>>> + Send>,
+) -> Result<crate::remote::connector::TaskRead> {
+    let job = std::sync::Arc::new(crate::job::JobState::default());
+    let probe = std::sync::Arc::new(crate::job::OperatorProbe::new(label, job.clone()));
+    let mut parts = Vec::new();
+    for line in lines {
+        let line = line?;
+        let text = String::from_utf8_lossy(&line);
+        let bad = || Error::internal(format!("malformed text split line {text:?}"));
+        let mut fields = text.splitn(3, ' ');
+        let start: u64 = fields.next().and_then(|f| f.parse().ok()).ok_or_else(bad)?;
+        let end: u64 = fields.next().and_then(|f| f.parse().ok()).ok_or_else(bad)?;
+        let path = fields.next().ok_or_else(bad)?;
+        let split = crate::operators::TextFileSource::new(path);
+        parts.push(split.open(start, end, probe.clone())?);
+    }
+    let records = parts
+        .into_iter()
+        .map(|part| part.downcast::<String>())
+        .collect::<Result<Vec<_>>>()?;
+    Ok(crate::remote::connector::TaskRead {
+        records: AnyIter::new(records.into_iter().flatten()),
+        check: Box::new(move || match job.take_error() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }),
+    })
+}
+
+/// Whether a task can read the source itself ([`Step::Read`]): a text file
+/// (not numbered) it reads by byte range, or a Kafka
 /// source failing on bad records (skipped records would go uncounted and
 /// dead letters unwritten by the job that owns them), not read as a table,
 /// stopping at offsets the driver knows (tasks would not agree on where a
 /// partition ends), with a reader installed.
 pub fn can_read(operator: &Operator) -> bool {
+    if let Operator::TextFileSource(source) = operator {
+        // Numbered lines need every earlier line counted: one reader.
+        return !source.numbered && text_path(source).is_some();
+    }
     matches!(
         operator,
         Operator::KafkaTopicSource(source)
@@ -320,12 +374,12 @@ impl Segment {
                 let plan_node = plan
                     .node(id)
                     .ok_or_else(|| Error::internal(format!("the plan has no node {}", id.0)))?;
-                let read = crate::remote::connector::read(
-                    config,
-                    &plan_node.operator,
-                    plan_node.label(),
-                    input,
-                )?;
+                let read = match &plan_node.operator {
+                    Operator::TextFileSource(_) => read_text(plan_node.label(), input)?,
+                    operator => {
+                        crate::remote::connector::read(config, operator, plan_node.label(), input)?
+                    }
+                };
                 check = Some(read.check);
                 (read.records, None)
             }

@@ -24,6 +24,20 @@ pub const KAFKA_MIN_TASKS_KEY: &str = "wayang.spark.kafka.min_tasks";
 /// The environment variable `SPARK_REMOTE` (Spark's own) sets it too.
 pub const REMOTE_KEY: &str = "spark.remote";
 
+/// Configuration key: how long connecting to the Connect server may take.
+pub const CONNECT_TIMEOUT_KEY: &str = "wayang.spark.remote.connect_timeout_ms";
+/// Configuration key: whether the tasks read text files themselves, by byte
+/// range at the driver's path (the executors must see the same files: one
+/// machine, or a shared file system); otherwise (the default) the driver
+/// reads them and sends their lines.
+pub const FILES_IN_TASKS_KEY: &str = "wayang.spark.remote.read_files_in_tasks";
+/// Configuration key: arguments the worker program is started with
+/// (whitespace-separated; default: the program's own arguments, or the
+/// running test's selection when the program is a test binary). They appear
+/// in the query's text, which Spark shows in its UI and logs: never a
+/// secret.
+pub const WORKER_ARGS_KEY: &str = "wayang.spark.worker.args";
+
 /// The configured Spark Connect endpoint, if any (configuration first, then
 /// the environment).
 pub fn remote(config: &Configuration) -> Option<String> {
@@ -120,6 +134,16 @@ impl Plugin for SparkPlugin {
         ]
     }
 
+    fn configuration_keys(&self) -> Vec<&'static str> {
+        let mut keys: Vec<&'static str> = self
+            .default_configuration()
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
+        keys.extend([CONNECT_TIMEOUT_KEY, FILES_IN_TASKS_KEY, WORKER_ARGS_KEY]);
+        keys
+    }
+
     fn preparers(&self) -> Vec<Arc<dyn JobPreparer>> {
         vec![wayang_kafka::preparer()]
     }
@@ -169,7 +193,13 @@ impl Plugin for SparkPlugin {
     ) -> Option<String> {
         remote(config)?;
         let buckets = config.get_or(PARTITIONS_KEY, 2usize).ok()?.max(1);
-        crate::cluster::placement::describe(plan, plan.stages().get(stage)?, buckets)
+        let files_in_tasks = config.get_or(FILES_IN_TASKS_KEY, false).ok()?;
+        crate::cluster::placement::describe(
+            plan,
+            plan.stages().get(stage)?,
+            buckets,
+            files_in_tasks,
+        )
     }
 }
 

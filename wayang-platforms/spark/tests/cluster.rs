@@ -70,6 +70,31 @@ fn word_count_on_the_cluster() {
 
 #[test]
 #[ignore = "needs a Spark cluster: the Spark-cluster tier of scripts/test-all.sh"]
+fn text_files_are_read_by_the_tasks_where_executors_see_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("words.txt");
+    let text: String = lines().iter().map(|l| format!("{l}\r\n")).collect();
+    std::fs::write(&path, text).unwrap();
+    let build = |p: &PlanBuilder| {
+        p.read_text_file(&path)
+            .flat_map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .map(|w| (w, 1u64))
+            .reduce_by_key(|(w, _)| w.clone(), |(w, a), (_, b)| (w, a + b))
+            .collect()
+    };
+    let in_tasks = cluster().with_config(wayang_spark::cluster::FILES_IN_TASKS_KEY, true);
+    let expected = sorted(&java(), &build).unwrap();
+    assert_eq!(sorted(&in_tasks, &build).unwrap(), expected);
+    if !wayang_core::remote::is_worker() {
+        let plan = PlanBuilder::new();
+        let _ = build(&plan);
+        let explained = plan.explain(&in_tasks).unwrap().to_string();
+        assert!(explained.contains("<worker 3:k0,"), "{explained}");
+    }
+}
+
+#[test]
+#[ignore = "needs a Spark cluster: the Spark-cluster tier of scripts/test-all.sh"]
 fn wide_and_two_input_operators_on_the_cluster() {
     wayang_core::remote::register::<((u64, u64), (u64, u64))>();
     wayang_core::remote::register::<(u64, Vec<(u64, u64)>)>();

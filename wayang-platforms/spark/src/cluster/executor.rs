@@ -13,6 +13,7 @@ use wayang_core::config::Configuration;
 use wayang_core::job::{ChannelId, StageRun, TaskKind};
 use wayang_core::operators::Operator;
 use wayang_core::plan::NodeId;
+use wayang_core::remote::segment::text_split_line;
 use wayang_core::remote::{codec_for, require_codec, worker, WorkerRequest};
 use wayang_core::{AnyIter, Channel, Error, Executor, Result};
 
@@ -22,17 +23,9 @@ use super::session::{session, Session};
 use super::sql::{worker_command, Renderer};
 use crate::executor::SparkExecutor;
 use crate::operators::kafka::split;
+use crate::plugin::{CONNECT_TIMEOUT_KEY, FILES_IN_TASKS_KEY, WORKER_ARGS_KEY};
 use crate::rdd::{CachedPartitions, CACHED_RDD, RDD};
 use wayang_kafka::SourceRead;
-
-/// Configuration key: how long connecting to the Connect server may take.
-pub const CONNECT_TIMEOUT_KEY: &str = "wayang.spark.remote.connect_timeout_ms";
-/// Configuration key: arguments the worker program is started with
-/// (whitespace-separated; default: the program's own arguments, or the
-/// running test's selection when the program is a test binary). They appear
-/// in the query's text, which Spark shows in its UI and logs: never a
-/// secret.
-pub const WORKER_ARGS_KEY: &str = "wayang.spark.worker.args";
 
 pub(crate) struct ClusterExecutor {
     /// Runs what stays in this process (the driver's tasks).
@@ -40,6 +33,7 @@ pub(crate) struct ClusterExecutor {
     session: Arc<Session>,
     buckets: usize,
     args: Vec<String>,
+    files_in_tasks: bool,
 }
 
 impl ClusterExecutor {
@@ -67,6 +61,7 @@ impl ClusterExecutor {
             session: session(remote, timeout)?,
             buckets,
             args,
+            files_in_tasks: config.get_or(FILES_IN_TASKS_KEY, false)?,
         })
     }
 }
@@ -121,7 +116,7 @@ impl ClusterExecutor {
             remote,
             node_task,
             needed,
-        } = place(&plan, stage.stage())?;
+        } = place(&plan, stage.stage(), self.files_in_tasks)?;
         if remote.is_empty() {
             return stage.run_here();
         }
@@ -171,6 +166,26 @@ impl ClusterExecutor {
             .config()
             .get_or(crate::plugin::KAFKA_MIN_TASKS_KEY, self.buckets)?;
         for &node in &remote {
+            if let Some(Operator::TextFileSource(source)) = logical.node(node).map(|n| &n.operator)
+            {
+                // Byte ranges, split as in process; the tasks read them.
+                let size =
+                    stage.with_task_context(node_task[&node], |ctx| source.size(ctx.probe()))?;
+                let splits = self.buckets as u64;
+                let lines = (0..splits)
+                    .filter_map(|i| {
+                        let start = size * i / splits;
+                        let end = if i + 1 == splits {
+                            u64::MAX
+                        } else {
+                            size * (i + 1) / splits
+                        };
+                        text_split_line(source, start, end)
+                    })
+                    .collect();
+                lines_of.insert(node, lines);
+                continue;
+            }
             let Some(Operator::KafkaTopicSource(source)) = logical.node(node).map(|n| &n.operator)
             else {
                 continue;

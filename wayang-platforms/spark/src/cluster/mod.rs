@@ -18,5 +18,4 @@ mod session;
 pub(crate) mod simulate;
 pub mod sql;
 
-#[cfg(feature = "connect")]
-pub use executor::{CONNECT_TIMEOUT_KEY, WORKER_ARGS_KEY};
+pub use crate::plugin::{CONNECT_TIMEOUT_KEY, FILES_IN_TASKS_KEY, WORKER_ARGS_KEY};

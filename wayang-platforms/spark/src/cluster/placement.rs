@@ -28,7 +28,14 @@ pub(crate) struct Placement {
 /// union, or tasks can read), whose records can leave this process, and
 /// whose inputs do not wait for a node that stays here but reads from
 /// Spark. The rest runs here.
-pub(crate) fn place(plan: &ExecutionPlan, stage: &Stage) -> Result<Placement> {
+///
+/// Text files are read by the tasks only where `files_in_tasks` says the
+/// executors see them at the driver's path.
+pub(crate) fn place(
+    plan: &ExecutionPlan,
+    stage: &Stage,
+    files_in_tasks: bool,
+) -> Result<Placement> {
     let logical = plan.plan();
     let mut remote: HashSet<NodeId> = HashSet::new();
     let mut after_remote: HashSet<NodeId> = HashSet::new();
@@ -42,8 +49,9 @@ pub(crate) fn place(plan: &ExecutionPlan, stage: &Stage) -> Result<Placement> {
             .node(*node)
             .ok_or_else(|| Error::internal("a task without its node"))?;
         let operator = &plan_node.operator;
+        let file = matches!(operator, Operator::TextFileSource(_));
         let runnable = can_run(operator)
-            || can_read(operator)
+            || (can_read(operator) && (files_in_tasks || !file))
             || can_write(operator)
             || matches!(operator, Operator::Union(_));
         let encodable = operator
@@ -87,8 +95,13 @@ pub(crate) fn place(plan: &ExecutionPlan, stage: &Stage) -> Result<Placement> {
 /// What `stage` runs on the cluster, as `explain` shows it: per query, the
 /// node it computes and its SQL, with the worker's command and the driver's
 /// views by name. `None` if everything stays here.
-pub(crate) fn describe(plan: &ExecutionPlan, stage: &Stage, buckets: usize) -> Option<String> {
-    let placement = place(plan, stage).ok()?;
+pub(crate) fn describe(
+    plan: &ExecutionPlan,
+    stage: &Stage,
+    buckets: usize,
+    files_in_tasks: bool,
+) -> Option<String> {
+    let placement = place(plan, stage, files_in_tasks).ok()?;
     if placement.remote.is_empty() {
         return None;
     }
@@ -117,9 +130,7 @@ pub(crate) fn describe(plan: &ExecutionPlan, stage: &Stage, buckets: usize) -> O
             continue;
         };
         let operator = &plan_node.operator;
-        if placement.remote.contains(node)
-            || !(can_run(operator) || can_read(operator) || can_write(operator))
-        {
+        if placement.remote.contains(node) || !(can_run(operator) || can_write(operator)) {
             continue;
         }
         if let Some(missing) = operator

@@ -10,8 +10,8 @@ use std::time::Duration;
 use spark_connect::SparkSession;
 use wayang_core::{Error, Result};
 
-use super::executor::CONNECT_TIMEOUT_KEY;
 use crate::plugin::shown;
+use crate::plugin::CONNECT_TIMEOUT_KEY;
 
 /// A connected session and the name the program was uploaded under.
 pub(crate) struct Session {
