@@ -7,6 +7,7 @@
 #   bash scripts/spark-cluster.sh start     # starts everything; prints the sc://127.0.0.1:PORT address
 #   bash scripts/spark-cluster.sh stop      # stops everything, by pid
 #   bash scripts/spark-cluster.sh status    # what runs, and the address
+#   bash scripts/spark-cluster.sh client    # PySpark's Connect client into the venv (for the bench); prints its python
 #
 # Spark comes from PyPI's pyspark, which ships all of Spark (jars, spark-class,
 # the Connect server); it runs on Java 17, installed with apt-get if missing.
@@ -47,6 +48,29 @@ py4j==$PY4J_VERSION --hash=sha256:$PY4J_SHA256
 REQ
   "$VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes \
     -r "$STATE/requirements.txt"
+}
+
+# PySpark's Spark Connect client (pyspark[connect]'s dependencies), pinned,
+# for the cluster bench's PySpark side.
+client() {
+  install
+  mkdir -p "$STATE"
+  cat >"$STATE/client-requirements.txt" <<REQ
+pandas==2.2.3
+pyarrow==18.1.0
+numpy==2.4.6
+grpcio==1.85.3
+grpcio-status==1.85.3
+googleapis-common-protos==1.76.0
+protobuf==7.36.2
+zstandard==0.25.0
+python-dateutil==4.0.0
+pytz==2026.6
+tzdata==2026.6
+REQ
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$STATE/client-requirements.txt"
+  "$VENV/bin/python" -c "import pyspark.sql.connect.session" >/dev/null
+  echo "$PWD/$VENV/bin/python"
 }
 
 spark_home() {
@@ -92,7 +116,11 @@ PY
 start() {
   install
   stop_quietly
-  mkdir -p "$STATE/logs" "$STATE/work" "$STATE/events"
+  # Scratch space (executors' copies of uploaded programs, shuffle files,
+  # caches, the Connect server's artifacts) stays under $STATE, emptied at
+  # every start and stop: a debug build's test binary is hundreds of MB.
+  rm -rf "$STATE/work" "$STATE/local" "$STATE/tmp"
+  mkdir -p "$STATE/logs" "$STATE/work" "$STATE/events" "$STATE/local" "$STATE/tmp"
   local home master_port master_ui connect_port
   home=$(spark_home)
   master_port=$(free_port)
@@ -114,6 +142,9 @@ start() {
   connect_port=$(free_port)
   SPARK_PID_DIR=$STATE SPARK_LOG_DIR=$STATE/logs "$home/sbin/start-connect-server.sh" \
     --master "spark://127.0.0.1:$master_port" \
+    --driver-memory 2g --driver-java-options "-Djava.io.tmpdir=$PWD/$STATE/tmp" \
+    --conf "spark.local.dir=$PWD/$STATE/local" \
+    --conf "spark.executor.extraJavaOptions=-Djava.io.tmpdir=$PWD/$STATE/tmp" \
     --conf spark.executor.memory=512m --conf spark.executor.cores=1 \
     --conf spark.sql.shuffle.partitions=2 --conf spark.ui.enabled=false \
     --conf spark.eventLog.enabled=true --conf "spark.eventLog.dir=file://$PWD/$STATE/events" \
@@ -126,6 +157,11 @@ start() {
 }
 
 stop_quietly() {
+  stop_processes
+  rm -rf "$STATE/work" "$STATE/local" "$STATE/tmp"
+}
+
+stop_processes() {
   # The Connect server first (its pid file is written by Spark's daemon
   # script), then the workers (their executors go with them), then the
   # master; then wait until every one has exited (30 s, then SIGKILL).
@@ -172,5 +208,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop_quietly ;;
   status) status ;;
-  *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+  client) client ;;
+  *) echo "usage: $0 install|start|stop|status|client" >&2; exit 2 ;;
 esac

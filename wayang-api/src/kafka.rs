@@ -299,12 +299,23 @@ impl KafkaSource {
 
     /// The values, decoded from JSON.
     pub fn json<T: Data + Serialize + DeserializeOwned>(self) -> DataQuanta<T> {
-        self.values::<Json<T>>()
+        self.with_wire_codecs::<T>().values::<Json<T>>()
     }
 
     /// The values, decoded with bincode.
     pub fn bincode<T: Data + Serialize + DeserializeOwned>(self) -> DataQuanta<T> {
-        self.values::<Bincode<T>>()
+        self.with_wire_codecs::<T>().values::<Bincode<T>>()
+    }
+
+    /// Gives `T` (and a table's changelog entries of it) a wire codec, so
+    /// that the operators reading them can run on a remote engine (a Spark
+    /// cluster): a serde type needs nothing more from the user.
+    fn with_wire_codecs<T: Data + Serialize + DeserializeOwned>(self) -> Self {
+        wayang_core::remote::register::<T>();
+        if self.table {
+            wayang_core::remote::register::<ChangelogEntry<T>>();
+        }
+        self
     }
 
     /// The values as UTF-8 strings.

@@ -82,12 +82,22 @@ pub fn word_count(plan: &PlanBuilder, path: impl Into<PathBuf>) -> Collector<(St
 /// from a Zipf-like vocabulary of 5000 words (deterministic). Returns the
 /// bytes written. For benchmarks.
 pub fn generate_text(path: &std::path::Path, target: usize) -> std::io::Result<u64> {
+    generate(path, |_, bytes| bytes >= target)
+}
+
+/// Writes `lines` lines of [`generate_text`]'s text to `path`. Returns the
+/// bytes written.
+pub fn generate_lines(path: &std::path::Path, lines: usize) -> std::io::Result<u64> {
+    generate(path, |written, _| written >= lines)
+}
+
+fn generate(path: &std::path::Path, done: impl Fn(usize, usize) -> bool) -> std::io::Result<u64> {
     use std::io::Write;
     let vocabulary: Vec<String> = (0..5000).map(|i| format!("wörd{i}")).collect();
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let (mut written, mut state) = (0usize, 0x2545_F491_4F6C_DD1Du64);
+    let (mut written, mut lines, mut state) = (0usize, 0usize, 0x2545_F491_4F6C_DD1Du64);
     let mut line = String::new();
-    while written < target {
+    while !done(lines, written) {
         line.clear();
         for _ in 0..12 {
             state ^= state << 13;
@@ -101,6 +111,7 @@ pub fn generate_text(path: &std::path::Path, target: usize) -> std::io::Result<u
         line.push('\n');
         out.write_all(line.as_bytes())?;
         written += line.len();
+        lines += 1;
     }
     out.flush()?;
     Ok(written as u64)

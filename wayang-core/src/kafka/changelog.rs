@@ -8,7 +8,7 @@
 
 /// One record of a changelog: its key and position, and its row (`None`
 /// for a tombstone).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChangelogEntry<R> {
     /// The topic.
     pub topic: String,

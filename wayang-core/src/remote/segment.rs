@@ -165,6 +165,7 @@ pub fn text_split_line(
 /// path, which executors must see at the same place.
 fn read_text(
     label: crate::job::OperatorLabel,
+    numbered: bool,
     lines: Box<dyn Iterator<Item = Result<Vec<u8>>> + Send>,
 ) -> Result<crate::remote::connector::TaskRead> {
     let job = std::sync::Arc::new(crate::job::JobState::default());
@@ -178,15 +179,19 @@ fn read_text(
         let start: u64 = fields.next().and_then(|f| f.parse().ok()).ok_or_else(bad)?;
         let end: u64 = fields.next().and_then(|f| f.parse().ok()).ok_or_else(bad)?;
         let path = fields.next().ok_or_else(bad)?;
-        let split = crate::operators::TextFileSource::new(path);
+        let split = crate::operators::TextFileSource {
+            path: path.into(),
+            numbered,
+        };
         parts.push(split.open(start, end, probe.clone())?);
     }
-    let records = parts
-        .into_iter()
-        .map(|part| part.downcast::<String>())
-        .collect::<Result<Vec<_>>>()?;
+    let record_type = crate::operators::TextFileSource {
+        path: Default::default(),
+        numbered,
+    }
+    .output_type();
     Ok(crate::remote::connector::TaskRead {
-        records: AnyIter::new(records.into_iter().flatten()),
+        records: record_type.chain(parts)?,
         check: Box::new(move || match job.take_error() {
             Some(error) => Err(error),
             None => Ok(()),
@@ -195,15 +200,15 @@ fn read_text(
 }
 
 /// Whether a task can read the source itself ([`Step::Read`]): a text file
-/// (not numbered) it reads by byte range, or a Kafka
+/// it reads by byte range, or a Kafka
 /// source failing on bad records (skipped records would go uncounted and
 /// dead letters unwritten by the job that owns them), not read as a table,
 /// stopping at offsets the driver knows (tasks would not agree on where a
 /// partition ends), with a reader installed.
 pub fn can_read(operator: &Operator) -> bool {
     if let Operator::TextFileSource(source) = operator {
-        // Numbered lines need every earlier line counted: one reader.
-        return !source.numbered && text_path(source).is_some();
+        // (A numbered split counts the newlines before it, as in process.)
+        return text_path(source).is_some();
     }
     matches!(
         operator,
@@ -375,7 +380,9 @@ impl Segment {
                     .node(id)
                     .ok_or_else(|| Error::internal(format!("the plan has no node {}", id.0)))?;
                 let read = match &plan_node.operator {
-                    Operator::TextFileSource(_) => read_text(plan_node.label(), input)?,
+                    Operator::TextFileSource(source) => {
+                        read_text(plan_node.label(), source.numbered, input)?
+                    }
                     operator => {
                         crate::remote::connector::read(config, operator, plan_node.label(), input)?
                     }

@@ -10,7 +10,7 @@ use super::model::{GlobalAverage, LocalAverage};
 use super::wire::{self, RecordFormat};
 
 /// One month and category of a partner's comparison.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Comparison {
     /// `YYYY-MM`.
     pub month: String,
@@ -40,6 +40,7 @@ pub fn build(
     local_file: &Path,
     format: RecordFormat,
 ) -> Collector<Comparison> {
+    super::register_wire_types();
     let file = local_file.display().to_string();
     let local = plan
         .read_text_file_numbered(local_file)

@@ -39,7 +39,13 @@ pub fn register_wire_types() {
     register::<((String, String), CellTotals)>();
     register::<LocalAverage>();
     register::<Contribution>();
+    // Job 4 reads the contributions as tables (Avro ones too).
+    register::<wayang_core::kafka::ChangelogEntry<Contribution>>();
     register::<GlobalAverage>();
+    register::<wayang_core::kafka::ChangelogEntry<GlobalAverage>>();
+    // The comparisons.
+    register::<(LocalAverage, GlobalAverage)>();
+    register::<compare::Comparison>();
 }
 
 /// Which platforms a job may use: one flag, no platform-specific code.

@@ -85,6 +85,15 @@ fn text_files_are_read_by_the_tasks_where_executors_see_them() {
     let in_tasks = cluster().with_config(wayang_spark::cluster::FILES_IN_TASKS_KEY, true);
     let expected = sorted(&java(), &build).unwrap();
     assert_eq!(sorted(&in_tasks, &build).unwrap(), expected);
+    // Numbered lines: every range counts the lines before it.
+    let numbered = |p: &PlanBuilder| {
+        p.read_text_file_numbered(&path)
+            .map(|(number, line)| (number, line.len() as u64))
+            .collect()
+    };
+    let expected = sorted(&java(), &numbered).unwrap();
+    assert_eq!(expected.len(), 500);
+    assert_eq!(sorted(&in_tasks, &numbered).unwrap(), expected);
     if !wayang_core::remote::is_worker() {
         let plan = PlanBuilder::new();
         let _ = build(&plan);

@@ -25,7 +25,15 @@ use crate::executor::SparkExecutor;
 use crate::operators::kafka::split;
 use crate::plugin::{CONNECT_TIMEOUT_KEY, FILES_IN_TASKS_KEY, WORKER_ARGS_KEY};
 use crate::rdd::{CachedPartitions, CACHED_RDD, RDD};
-use wayang_kafka::SourceRead;
+use wayang_kafka::{OffsetRange, ReadCompletion, SourceRead};
+
+/// What [`ClusterExecutor::task_sources`] prepared.
+struct TaskSources {
+    /// The lines handed to the tasks, per source node.
+    lines: HashMap<NodeId, Vec<String>>,
+    /// The Kafka reads to mark complete once every query succeeded.
+    completions: Vec<(ReadCompletion, Vec<OffsetRange>)>,
+}
 
 pub(crate) struct ClusterExecutor {
     /// Runs what stays in this process (the driver's tasks).
@@ -158,14 +166,212 @@ impl ClusterExecutor {
         for index in before {
             stage.run_task(index)?;
         }
-        // Sources the tasks read: the driver resolves and splits the ranges
-        // and registers the commit; the tasks get one line per range.
+        let TaskSources {
+            lines: lines_of,
+            completions,
+        } = self.task_sources(stage, &remote, &node_task)?;
+        let fingerprint = logical.fingerprint();
+        // Views live in the Connect session, which every job of this process
+        // to the same endpoint shares: names unique per stage run.
+        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let job_tag = format!("{:08x}_{run}", std::process::id() ^ (fingerprint as u32));
+        let mut views: HashMap<NodeId, String> = HashMap::new();
+        // A node several queries read (a parse feeding two aggregations, an
+        // aggregate feeding a file and a topic) is computed once, cached by
+        // Spark (eagerly) and read from the cache: otherwise every query
+        // would read and compute it again.
+        let mut shared: Vec<NodeId> = remote
+            .iter()
+            .copied()
+            .filter(|node| logical.consumers(*node).len() > 1)
+            .collect();
+        shared.sort();
+        let queries: Vec<(NodeId, bool)> = shared
+            .iter()
+            .map(|&node| (node, true))
+            .chain(needed.iter().map(|&node| (node, false)))
+            .collect();
+        let mut computed = remote.clone();
+        let outcome = self.run_queries(
+            stage,
+            &queries,
+            &mut computed,
+            &mut views,
+            &lines_of,
+            &node_task,
+            &remote,
+            &job_tag,
+        );
+        for name in views.values() {
+            // The stage's views: uploaded inputs and cached results. Frees
+            // the executors' memory (dropping a cached view uncaches it); a
+            // failure here changes no result.
+            if let Err(error) = self
+                .session
+                .spark
+                .sql(&format!("DROP VIEW IF EXISTS {name}"))
+                .and_then(|df| df.collect())
+            {
+                tracing::warn!(%error, name, "could not uncache a stage's intermediate result");
+            }
+        }
+        outcome?;
+        // Every query succeeded: the tasks read their ranges in full.
+        for (completion, ranges) in completions {
+            completion.read_in_full(&ranges);
+        }
+        for index in after {
+            stage.run_task(index)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the stage's queries in order: `(node, cache)` caches the node's
+    /// records in Spark as a view later queries read, or brings them (or a
+    /// sink's delivery counts) to the driver.
+    #[allow(clippy::too_many_arguments)]
+    fn run_queries(
+        &self,
+        stage: &mut StageRun<'_, '_>,
+        queries: &[(NodeId, bool)],
+        computed: &mut HashSet<NodeId>,
+        views: &mut HashMap<NodeId, String>,
+        lines_of: &HashMap<NodeId, Vec<String>>,
+        node_task: &HashMap<NodeId, usize>,
+        remote: &HashSet<NodeId>,
+        job_tag: &str,
+    ) -> Result<()> {
+        let plan = stage.plan().clone();
+        let logical = plan.plan();
+        let fingerprint = logical.fingerprint();
+        let mut cached_nodes: HashSet<NodeId> = HashSet::new();
+        for &(node, cache) in queries {
+            let relation = relation_of(logical, node, computed, self.buckets)?;
+            let mut driver_inputs = Vec::new();
+            inputs(&relation, &mut driver_inputs);
+            for input in driver_inputs {
+                if views.contains_key(&input) {
+                    continue;
+                }
+                let tokens = match lines_of.get(&input) {
+                    Some(lines) => lines.clone(),
+                    None => {
+                        let channel = input_channel(stage, node_task, remote, input)?;
+                        let records = records_of(stage.take(channel)?)?;
+                        let data_type = logical
+                            .node(input)
+                            .and_then(|n| n.operator.output_type())
+                            .ok_or_else(|| Error::internal("an input without records"))?;
+                        let label = logical
+                            .node(input)
+                            .map(|n| n.label().to_string())
+                            .unwrap_or_default();
+                        require_codec(&data_type, &label)?.encode_all(records)?
+                    }
+                };
+                let name = format!("wayang_{job_tag}_{}", input.0);
+                self.upload(&name, tokens)?;
+                views.insert(input, name);
+            }
+            let artifact = self.session.artifact.clone();
+            let args = self.args.clone();
+            let command = move |request: &WorkerRequest| worker_command(&artifact, &args, request);
+            let view_of = |n: NodeId| views.get(&n).cloned().unwrap_or_default();
+            let buckets = self.buckets;
+            // A cached view is read as Spark partitioned it.
+            let partitions_of = |n: NodeId| match lines_of.get(&n) {
+                Some(lines) => lines.len().max(1),
+                None if cached_nodes.contains(&n) => 0,
+                None => buckets,
+            };
+            let address_of = |n: NodeId| match logical.node(n).map(|n| &n.operator) {
+                Some(Operator::KafkaTopicSink(sink)) => {
+                    sink.cluster.get("bootstrap.servers").map(str::to_owned)
+                }
+                _ => None,
+            };
+            let renderer = Renderer {
+                fingerprint,
+                command: &command,
+                view: &view_of,
+                partitions: &partitions_of,
+                address: &address_of,
+            };
+            let query = renderer.query(&relation);
+            if cache {
+                let name = format!("wayang_{job_tag}_c{}", node.0);
+                tracing::debug!(query, name, "caching on Spark");
+                self.session
+                    .spark
+                    .sql(&format!("CACHE TABLE {name} AS {query}"))
+                    .and_then(|df| df.collect())
+                    .map_err(|e| self.failure(&e.to_string()))?;
+                cached_nodes.insert(node);
+                views.insert(node, name);
+                computed.remove(&node);
+                continue;
+            }
+            tracing::debug!(query, "running on Spark");
+            let rows = self
+                .session
+                .spark
+                .sql(&query)
+                .and_then(|df| df.collect())
+                .map_err(|e| self.failure(&e.to_string()))?;
+            let Some(data_type) = logical.node(node).and_then(|n| n.operator.output_type()) else {
+                // A sink the tasks wrote: one line per task.
+                let delivered = delivered(&rows, logical, node)?;
+                if let Some(probe) = stage.probe(node) {
+                    probe.mark_started();
+                    probe.add_records(delivered);
+                    probe.mark_finished();
+                }
+                continue;
+            };
+            let codec = codec_for(&data_type)
+                .ok_or_else(|| Error::internal("a remote node without a codec"))?;
+            let tokens: Vec<Result<Vec<u8>>> = rows
+                .iter()
+                .map(|row| match row.get(0) {
+                    Some(Value::String(token)) => Ok(token.clone().into_bytes()),
+                    other => Err(Error::internal(format!(
+                        "Spark returned {other:?} for a record"
+                    ))),
+                })
+                .collect();
+            let records = data_type.collect(codec.decode(Box::new(tokens.into_iter())))?;
+            if let Some(probe) = stage.probe(node) {
+                probe.add_records(records.len() as u64);
+            }
+            let output = plan.tasks()[node_task[&node]]
+                .output
+                .ok_or_else(|| Error::internal("a remote node without an output channel"))?;
+            stage.put(
+                output,
+                Channel::new(CACHED_RDD, data_type, CachedPartitions(vec![records])),
+            );
+        }
+        Ok(())
+    }
+
+    /// The lines of the sources the tasks read: for a Kafka source the
+    /// driver resolves and splits the ranges and registers the commit (one
+    /// line per range); for a text file, one line per byte range.
+    fn task_sources(
+        &self,
+        stage: &mut StageRun<'_, '_>,
+        remote: &HashSet<NodeId>,
+        node_task: &HashMap<NodeId, usize>,
+    ) -> Result<TaskSources> {
+        let plan = stage.plan().clone();
+        let logical = plan.plan();
         let mut lines_of: HashMap<NodeId, Vec<String>> = HashMap::new();
         let mut completions = Vec::new();
         let min_tasks = stage
             .config()
             .get_or(crate::plugin::KAFKA_MIN_TASKS_KEY, self.buckets)?;
-        for &node in &remote {
+        for &node in remote {
             if let Some(Operator::TextFileSource(source)) = logical.node(node).map(|n| &n.operator)
             {
                 // Byte ranges, split as in process; the tasks read them.
@@ -218,105 +424,10 @@ impl ClusterExecutor {
             lines_of.insert(node, lines);
             completions.push((completion, ranges));
         }
-        let fingerprint = logical.fingerprint();
-        let job_tag = format!("{:08x}", std::process::id() ^ (fingerprint as u32));
-        let mut views: HashMap<NodeId, String> = HashMap::new();
-        for node in needed {
-            let relation = relation_of(logical, node, &remote, self.buckets)?;
-            let mut driver_inputs = Vec::new();
-            inputs(&relation, &mut driver_inputs);
-            for input in driver_inputs {
-                if views.contains_key(&input) {
-                    continue;
-                }
-                let tokens = match lines_of.get(&input) {
-                    Some(lines) => lines.clone(),
-                    None => {
-                        let channel = input_channel(stage, &node_task, &remote, input)?;
-                        let records = records_of(stage.take(channel)?)?;
-                        let data_type = logical
-                            .node(input)
-                            .and_then(|n| n.operator.output_type())
-                            .ok_or_else(|| Error::internal("an input without records"))?;
-                        let label = logical
-                            .node(input)
-                            .map(|n| n.label().to_string())
-                            .unwrap_or_default();
-                        require_codec(&data_type, &label)?.encode_all(records)?
-                    }
-                };
-                let name = format!("wayang_{job_tag}_{}", input.0);
-                self.upload(&name, tokens)?;
-                views.insert(input, name);
-            }
-            let artifact = self.session.artifact.clone();
-            let args = self.args.clone();
-            let command = move |request: &WorkerRequest| worker_command(&artifact, &args, request);
-            let view_of = |n: NodeId| views.get(&n).cloned().unwrap_or_default();
-            let buckets = self.buckets;
-            let partitions_of = |n: NodeId| lines_of.get(&n).map_or(buckets, Vec::len);
-            let address_of = |n: NodeId| match logical.node(n).map(|n| &n.operator) {
-                Some(Operator::KafkaTopicSink(sink)) => {
-                    sink.cluster.get("bootstrap.servers").map(str::to_owned)
-                }
-                _ => None,
-            };
-            let renderer = Renderer {
-                fingerprint,
-                command: &command,
-                view: &view_of,
-                partitions: &partitions_of,
-                address: &address_of,
-            };
-            let query = renderer.query(&relation);
-            tracing::debug!(query, "running on Spark");
-            let rows = self
-                .session
-                .spark
-                .sql(&query)
-                .and_then(|df| df.collect())
-                .map_err(|e| self.failure(&e.to_string()))?;
-            let Some(data_type) = logical.node(node).and_then(|n| n.operator.output_type()) else {
-                // A sink the tasks wrote: one line per task.
-                let delivered = delivered(&rows, logical, node)?;
-                if let Some(probe) = stage.probe(node) {
-                    probe.mark_started();
-                    probe.add_records(delivered);
-                    probe.mark_finished();
-                }
-                continue;
-            };
-            let codec = codec_for(&data_type)
-                .ok_or_else(|| Error::internal("a remote node without a codec"))?;
-            let tokens: Vec<Result<Vec<u8>>> = rows
-                .iter()
-                .map(|row| match row.get(0) {
-                    Some(Value::String(token)) => Ok(token.clone().into_bytes()),
-                    other => Err(Error::internal(format!(
-                        "Spark returned {other:?} for a record"
-                    ))),
-                })
-                .collect();
-            let records = data_type.collect(codec.decode(Box::new(tokens.into_iter())))?;
-            if let Some(probe) = stage.probe(node) {
-                probe.add_records(records.len() as u64);
-            }
-            let output = plan.tasks()[node_task[&node]]
-                .output
-                .ok_or_else(|| Error::internal("a remote node without an output channel"))?;
-            stage.put(
-                output,
-                Channel::new(CACHED_RDD, data_type, CachedPartitions(vec![records])),
-            );
-        }
-        // Every query succeeded: the tasks read their ranges in full.
-        for (completion, ranges) in completions {
-            completion.read_in_full(&ranges);
-        }
-        for index in after {
-            stage.run_task(index)?;
-        }
-        Ok(())
+        Ok(TaskSources {
+            lines: lines_of,
+            completions,
+        })
     }
 
     fn upload(&self, view: &str, tokens: Vec<String>) -> Result<()> {

@@ -30,7 +30,7 @@ pub struct Renderer<'a> {
     /// The name of the temporary view holding a driver input.
     pub view: &'a dyn Fn(wayang_core::plan::NodeId) -> String,
     /// How many partitions a driver input is spread over (one per offset
-    /// range for the lines of a source the tasks read).
+    /// range for the lines of a source the tasks read; 0: as the view is).
     pub partitions: &'a dyn Fn(wayang_core::plan::NodeId) -> usize,
     /// The broker addresses of a source or sink the tasks read or write.
     pub address: &'a dyn Fn(wayang_core::plan::NodeId) -> Option<String>,
@@ -44,12 +44,15 @@ impl Renderer<'_> {
 
     fn render(&self, relation: &Relation) -> (String, Shape) {
         match relation {
+            // 0 partitions: read the view as it is partitioned (a cached one).
             Relation::Input(node) => (
-                format!(
-                    "SELECT /*+ REPARTITION({}) */ r FROM {}",
-                    (self.partitions)(*node).max(1),
-                    (self.view)(*node)
-                ),
+                match (self.partitions)(*node) {
+                    0 => format!("SELECT r FROM {}", (self.view)(*node)),
+                    n => format!(
+                        "SELECT /*+ REPARTITION({n}) */ r FROM {}",
+                        (self.view)(*node)
+                    ),
+                },
                 Shape::Records,
             ),
             Relation::Union(children) => {
