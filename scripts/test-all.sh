@@ -16,9 +16,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The spark platform's cluster mode (feature `connect`) is compiled into the
+# The spark platform's cluster mode (feature `connect`, which
+# wayang-examples/connect forwards to wayang-spark) is compiled into the
 # workspace's tests, so the Spark-cluster tier reuses this build.
-cargo test --workspace --features wayang-spark/connect "$@"
+cargo test --workspace --features wayang-examples/connect "$@"
 
 if python=$(bash scripts/registry-interop.sh install); then
   echo "registry interoperability tier: Confluent's Python client at $python"
@@ -46,9 +47,18 @@ fi
 if address=$(bash scripts/spark-cluster.sh start); then
   stops+=("scripts/spark-cluster.sh stop")
   echo "Spark-cluster tier: a standalone cluster of two workers behind Spark Connect at $address"
+  log=$(mktemp)
   WAYANG_TEST_SPARK_REMOTE=$address WAYANG_TEST_SPARK_LOGS=$PWD/target/tools/spark \
-    cargo test --workspace --features wayang-spark/connect \
-    --test cluster "$@" -- --ignored
+    cargo test --workspace --features wayang-examples/connect \
+    --test cluster "$@" -- --ignored 2>&1 | tee "$log"
+  # A cluster test file compiled without its feature holds no tests: a tier
+  # that ran nothing must not pass.
+  if grep -q '^running 0 tests' "$log"; then
+    echo "Spark-cluster tier: a cluster test binary ran no tests (built without the connect feature?)" >&2
+    rm -f "$log"
+    exit 1
+  fi
+  rm -f "$log"
 elif [ "${CI:-}" = "true" ]; then
   echo "Spark-cluster tier: the local Spark cluster did not start, and CI=true requires the tier" >&2
   exit 1
