@@ -143,8 +143,8 @@ fn main() {
         partner::build(&plan, &job);
         (plan, ())
     };
-    let in_process = measure_plan(&local, partner_plan);
-    let on_cluster = measure_plan(&cluster, partner_plan);
+    let in_process = best_of(&local, partner_plan, |()| ());
+    let on_cluster = best_of(&cluster, partner_plan, |()| ());
     if worker {
         // A worker that gets here served no plan: the wrapper reports it.
         return;
@@ -164,7 +164,7 @@ fn main() {
         rate(on_cluster.0, transactions as usize),
         pyspark.map_or("-".into(), |(t, _, _)| rate(t, transactions as usize)),
     );
-    println!("    cluster stages: {}", stages(&on_cluster.1));
+    println!("    cluster stages: {}", stages(&on_cluster.2));
 }
 
 fn word_count_plan(path: &Path) -> (PlanBuilder, wayang_api::Collector<(String, u64)>) {
@@ -173,22 +173,22 @@ fn word_count_plan(path: &Path) -> (PlanBuilder, wayang_api::Collector<(String, 
     (plan, counts)
 }
 
-/// Best time of [`RUNS`] runs after a warm-up, the result's size and sum,
-/// and the last run's report.
-fn measure(
+/// Best time of [`RUNS`] runs after a warm-up, what `finish` makes of the
+/// last run's output, and the last run's report.
+fn best_of<C, S: Default>(
     ctx: &WayangContext,
-    build: impl Fn() -> (PlanBuilder, wayang_api::Collector<(String, u64)>),
-) -> (Duration, (usize, u64), Option<JobReport>) {
+    build: impl Fn() -> (PlanBuilder, C),
+    finish: impl Fn(C) -> S,
+) -> (Duration, S, Option<JobReport>) {
     let mut best = Duration::MAX;
-    let mut summary = (0, 0);
+    let mut summary = S::default();
     let mut last = None;
     for run in 0..=RUNS {
-        let (plan, counts) = build();
+        let (plan, output) = build();
         let started = Instant::now();
         let report = plan.execute(ctx).expect("job");
         let elapsed = started.elapsed();
-        let counts = counts.take().expect("counts");
-        summary = (counts.len(), counts.iter().map(|(_, n)| n).sum());
+        summary = finish(output);
         if run > 0 {
             best = best.min(elapsed);
         }
@@ -197,22 +197,15 @@ fn measure(
     (best, summary, last)
 }
 
-fn measure_plan(
+/// [`best_of`] a word count: the result's size and the sum of its counts.
+fn measure(
     ctx: &WayangContext,
-    build: impl Fn() -> (PlanBuilder, ()),
-) -> (Duration, Option<JobReport>) {
-    let mut best = Duration::MAX;
-    let mut last = None;
-    for run in 0..=RUNS {
-        let (plan, ()) = build();
-        let started = Instant::now();
-        let report = plan.execute(ctx).expect("job");
-        if run > 0 {
-            best = best.min(started.elapsed());
-        }
-        last = Some(report);
-    }
-    (best, last)
+    build: impl Fn() -> (PlanBuilder, wayang_api::Collector<(String, u64)>),
+) -> (Duration, (usize, u64), Option<JobReport>) {
+    best_of(ctx, build, |counts| {
+        let counts = counts.take().expect("counts");
+        (counts.len(), counts.iter().map(|(_, n)| n).sum())
+    })
 }
 
 /// Runs the PySpark side; the best of its runs after the first, the

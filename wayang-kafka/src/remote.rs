@@ -106,13 +106,10 @@ fn read(
         progress: Arc::new(ReadProgress::default()),
     };
     let reader = RangeReader::new(cluster, ranges, options);
-    Ok(TaskRead {
-        records: source.decoder.decode(Box::new(reader), registry.as_ref()),
-        check: Box::new(move || match job.take_error() {
-            Some(error) => Err(error),
-            None => Ok(()),
-        }),
-    })
+    Ok(TaskRead::reported_to(
+        source.decoder.decode(Box::new(reader), registry.as_ref()),
+        job,
+    ))
 }
 
 fn write(

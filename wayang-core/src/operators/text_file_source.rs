@@ -63,6 +63,21 @@ impl TextFileSource {
         self.open_split(0, u64::MAX, probe)
     }
 
+    /// `count` byte ranges that tile a file of `size` bytes, the last one
+    /// open-ended (a file that grew since is read to its end), for
+    /// [`Self::open_split`].
+    pub fn splits(size: u64, count: u64) -> impl Iterator<Item = (u64, u64)> {
+        (0..count).map(move |i| {
+            let start = size * i / count;
+            let end = if i + 1 == count {
+                u64::MAX
+            } else {
+                size * (i + 1) / count
+            };
+            (start, end)
+        })
+    }
+
     /// The file's size in bytes (to plan splits).
     pub fn size(&self, probe: &OperatorProbe) -> Result<u64> {
         std::fs::metadata(&self.path)

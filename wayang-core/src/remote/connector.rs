@@ -10,12 +10,12 @@
 //! plugin that can read Kafka does so when it is made, which any program
 //! running a Kafka plan has done before its plan executes.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::config::Configuration;
 use crate::data::AnyIter;
 use crate::error::{Error, Result};
-use crate::job::OperatorLabel;
+use crate::job::{JobState, OperatorLabel};
 use crate::operators::Operator;
 
 /// The lines a task was handed (one per unit of work, such as an offset
@@ -30,6 +30,17 @@ pub struct TaskRead {
     pub records: AnyIter,
     /// Fails if the read failed.
     pub check: Box<dyn FnOnce() -> Result<()> + Send>,
+}
+
+impl TaskRead {
+    /// The records of a reader that reports its failures to `job` (through
+    /// an operator probe of it) and ends: the check takes the failure.
+    pub fn reported_to(records: AnyIter, job: Arc<JobState>) -> Self {
+        TaskRead {
+            records,
+            check: Box::new(move || job.take_error().map_or(Ok(()), Err)),
+        }
+    }
 }
 
 /// Reads what the lines name with the plan's source operator.

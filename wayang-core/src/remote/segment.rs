@@ -190,13 +190,10 @@ fn read_text(
         numbered,
     }
     .output_type();
-    Ok(crate::remote::connector::TaskRead {
-        records: record_type.chain(parts)?,
-        check: Box::new(move || match job.take_error() {
-            Some(error) => Err(error),
-            None => Ok(()),
-        }),
-    })
+    Ok(crate::remote::connector::TaskRead::reported_to(
+        record_type.chain(parts)?,
+        job,
+    ))
 }
 
 /// Whether a task can read the source itself ([`Step::Read`]): a text file

@@ -11,7 +11,7 @@ use spark_connect::types::DataType as SparkType;
 use wayang_core::channels::ChannelKind;
 use wayang_core::config::Configuration;
 use wayang_core::job::{ChannelId, StageRun, TaskKind};
-use wayang_core::operators::Operator;
+use wayang_core::operators::{Operator, TextFileSource};
 use wayang_core::plan::NodeId;
 use wayang_core::remote::segment::text_split_line;
 use wayang_core::remote::{codec_for, require_codec, worker, WorkerRequest};
@@ -377,17 +377,8 @@ impl ClusterExecutor {
                 // Byte ranges, split as in process; the tasks read them.
                 let size =
                     stage.with_task_context(node_task[&node], |ctx| source.size(ctx.probe()))?;
-                let splits = self.buckets as u64;
-                let lines = (0..splits)
-                    .filter_map(|i| {
-                        let start = size * i / splits;
-                        let end = if i + 1 == splits {
-                            u64::MAX
-                        } else {
-                            size * (i + 1) / splits
-                        };
-                        text_split_line(source, start, end)
-                    })
+                let lines = TextFileSource::splits(size, self.buckets as u64)
+                    .filter_map(|(start, end)| text_split_line(source, start, end))
                     .collect();
                 lines_of.insert(node, lines);
                 continue;

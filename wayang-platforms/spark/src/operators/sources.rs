@@ -1,5 +1,6 @@
 //! SparkCollectionSource and SparkTextFileSource.
 
+use wayang_core::operators::TextFileSource;
 use wayang_core::{Channel, Operator, Result, TaskContext};
 
 use super::{mismatch, state};
@@ -33,16 +34,8 @@ pub(crate) fn text_file(
     };
     let size = source.size(ctx.probe())?;
     let splits = state(ctx)?.partitions as u64;
-    let parts = (0..splits)
-        .map(|i| {
-            let start = size * i / splits;
-            let end = if i + 1 == splits {
-                u64::MAX
-            } else {
-                size * (i + 1) / splits
-            };
-            source.open(start, end, ctx.probe().clone())
-        })
+    let parts = TextFileSource::splits(size, splits)
+        .map(|(start, end)| source.open(start, end, ctx.probe().clone()))
         .collect::<Result<Vec<_>>>()?;
     emit(ctx, parts)
 }
