@@ -18,6 +18,9 @@ use std::path::PathBuf;
 use wayang_api::{Collector, PlanBuilder};
 
 pub mod scenario;
+mod tokenize;
+
+pub use tokenize::tokenize;
 
 /// How every binary here ends: success, or the error's whole chain on
 /// stderr as `name: error` and a failure exit code.
@@ -45,15 +48,6 @@ pub fn init_logging() {
 /// The sample text that `wordcount` reads when given no file.
 pub fn sample_text_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/sample.txt")
-}
-
-/// Splits a line into lowercase words: maximal runs of alphanumeric
-/// characters in any script ("São Paulo" is two words, "東京" one).
-pub fn tokenize(line: &str) -> Vec<String> {
-    line.split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
-        .collect()
 }
 
 /// WordCount: read `path`, split lines into words, count each word.
@@ -115,22 +109,4 @@ fn generate(path: &std::path::Path, done: impl Fn(usize, usize) -> bool) -> std:
     }
     out.flush()?;
     Ok(written as u64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokenize_splits_on_non_alphanumerics_in_any_script() {
-        assert_eq!(
-            tokenize("São Paulo, Köln; 東京!"),
-            ["são", "paulo", "köln", "東京"]
-        );
-        assert_eq!(
-            tokenize("cross-platform data"),
-            ["cross", "platform", "data"]
-        );
-        assert!(tokenize("  ... ").is_empty());
-    }
 }

@@ -225,10 +225,15 @@ impl Iterator for Lines {
                         self.buffer.pop();
                     }
                 }
-                match String::from_utf8(std::mem::take(&mut self.buffer)) {
-                    Ok(text) => Some(text),
-                    Err(error) => {
-                        let at = error.utf8_error().valid_up_to();
+                // Validated in place and copied out, so the buffer keeps its
+                // capacity; std's validation is the fallback that locates
+                // the bad byte.
+                match simdutf8::basic::from_utf8(&self.buffer) {
+                    Ok(text) => Some(text.to_owned()),
+                    Err(_) => {
+                        let at = std::str::from_utf8(&self.buffer)
+                            .err()
+                            .map_or(0, |error| error.valid_up_to());
                         self.fail(
                             line_start,
                             format!("line is not valid UTF-8 (at byte {at} of the line)"),
