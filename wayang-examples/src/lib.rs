@@ -67,7 +67,7 @@ pub fn word_count(plan: &PlanBuilder, path: impl Into<PathBuf>) -> Collector<(St
         .named("split words")
         .map(|word| (word, 1u64))
         .named("pair with 1")
-        .reduce_by_key(|(word, _)| word.clone(), |(word, a), (_, b)| (word, a + b))
+        .try_reduce_values_by_key(|a, b| a.checked_add(b).ok_or("a word count overflows u64"))
         .named("count per word")
         .collect()
 }

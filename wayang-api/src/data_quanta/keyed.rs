@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use wayang_core::job::fail_record;
 use wayang_core::operators::{
-    Distinct, DistinctFns, GroupBy, GroupByFns, Operator, ReduceBy, ReduceByFns, Sort, SortFns,
+    Distinct, DistinctFns, GroupBy, GroupByFns, Operator, ReduceBy, ReduceByFns, ReduceValuesFns,
+    Sort, SortFns,
 };
 use wayang_core::{Data, DataType};
 
@@ -135,5 +136,61 @@ impl<T: Data + Hash + Eq> DataQuanta<T> {
         let kernel = Arc::new(DistinctFns::<T>::new());
         let data_type = DataType::of::<T>();
         self.then(Operator::Distinct(Distinct { kernel, data_type }), &[])
+    }
+}
+
+impl<K, V> DataQuanta<(K, V)>
+where
+    (K, V): Data,
+    K: Hash + Eq + Send + 'static,
+    V: Send + 'static,
+{
+    /// For pair records `(key, value)`: combines the values of equal keys
+    /// with an associative, commutative `reduce` (Spark's `reduceByKey` on
+    /// pairs). The same operator as [`DataQuanta::reduce_by_key`] with the
+    /// first field as key, but the key is moved, never cloned: cheaper
+    /// when keys own memory (strings).
+    ///
+    /// ```
+    /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let out = plan
+    ///     .read_collection(vec![("a".to_string(), 1), ("b".into(), 2), ("a".into(), 3)])
+    ///     .reduce_values_by_key(|x, y| x + y)
+    ///     .collect();
+    /// plan.execute(&ctx)?;
+    /// assert_eq!(out.take()?, [("a".to_string(), 4), ("b".into(), 2)]);
+    /// # Ok::<(), wayang_core::Error>(())
+    /// ```
+    pub fn reduce_values_by_key(
+        &self,
+        reduce: impl Fn(V, V) -> V + Send + Sync + 'static,
+    ) -> DataQuanta<(K, V)> {
+        let kernel = Arc::new(ReduceValuesFns::new(reduce));
+        let data_type = DataType::of::<(K, V)>();
+        self.then(Operator::ReduceBy(ReduceBy { kernel, data_type }), &[])
+    }
+
+    /// Like [`DataQuanta::reduce_values_by_key`] with a fallible `reduce`:
+    /// the first `Err` fails the job with an `Error::Execution` naming this
+    /// operator and the error's text (sums that may overflow).
+    ///
+    /// ```
+    /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());
+    /// let plan = wayang_api::PlanBuilder::new();
+    /// let _ = plan
+    ///     .read_collection(vec![("a", u64::MAX), ("a", 1)])
+    ///     .try_reduce_values_by_key(|x: u64, y| x.checked_add(y).ok_or("the count overflows"))
+    ///     .collect();
+    /// let error = plan.execute(&ctx).unwrap_err().to_string();
+    /// assert_eq!(error, "operator ReduceBy #1 failed: the count overflows");
+    /// ```
+    pub fn try_reduce_values_by_key<E: std::fmt::Display>(
+        &self,
+        reduce: impl Fn(V, V) -> Result<V, E> + Send + Sync + 'static,
+    ) -> DataQuanta<(K, V)> {
+        self.reduce_values_by_key(move |a, b| {
+            reduce(a, b).unwrap_or_else(|e| fail_record(e.to_string()))
+        })
     }
 }

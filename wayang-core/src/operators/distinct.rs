@@ -4,7 +4,7 @@ use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::keyed::{hash_partition, FastMap};
+use super::keyed::{hash_partition, key_hash, FastMap};
 use crate::data::{AnyIter, AnyVec, Data, DataType};
 use crate::error::Result;
 
@@ -53,7 +53,7 @@ impl<T: Data + Hash + Eq> DistinctKernel for DistinctFns<T> {
     }
 
     fn partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
-        Ok(hash_partition(input.downcast::<T>()?, parts, |r| r.clone()))
+        Ok(hash_partition(input.downcast::<T>()?, parts, key_hash))
     }
 }
 

@@ -5,7 +5,7 @@ use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::keyed::{hash_partition, lazily, FastMap};
+use super::keyed::{hash_partition, key_hash, lazily, FastMap};
 use crate::data::{AnyIter, AnyVec, Data, DataType};
 use crate::error::Result;
 
@@ -74,7 +74,9 @@ where
 
     fn partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
         let key = self.key.clone();
-        Ok(hash_partition(input.downcast::<T>()?, parts, |r| key(r)))
+        Ok(hash_partition(input.downcast::<T>()?, parts, |r| {
+            key_hash(&key(r))
+        }))
     }
 }
 

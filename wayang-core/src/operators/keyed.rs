@@ -22,17 +22,18 @@ pub fn key_hash<K: Hash + ?Sized>(key: &K) -> u64 {
 /// their own first-seen order), with a fast, fixed hasher.
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Splits records into `parts` buckets by the hash of their key, keeping the
-/// input order inside each bucket.
-pub(crate) fn hash_partition<T: Data, K: Hash>(
+/// Splits records into `parts` buckets by `hash` (the [`key_hash`] of their
+/// key), keeping the input order inside each bucket. A hash, not a key
+/// function: a key borrowed from the record need not be cloned.
+pub(crate) fn hash_partition<T: Data>(
     records: BoxIter<T>,
     parts: usize,
-    key: impl Fn(&T) -> K,
+    hash: impl Fn(&T) -> u64,
 ) -> Vec<AnyVec> {
     let parts = parts.max(1);
     let mut buckets: Vec<Vec<T>> = (0..parts).map(|_| Vec::new()).collect();
     for record in records {
-        let bucket = bucket_of(key_hash(&key(&record)), parts);
+        let bucket = bucket_of(hash(&record), parts);
         buckets[bucket].push(record);
     }
     buckets.into_iter().map(AnyVec::new).collect()
@@ -85,13 +86,13 @@ where
 {
     pub(crate) fn partition_left_side(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
         Ok(hash_partition(input.downcast::<L>()?, parts, |r| {
-            (self.left)(r)
+            key_hash(&(self.left)(r))
         }))
     }
 
     pub(crate) fn partition_right_side(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
         Ok(hash_partition(input.downcast::<R>()?, parts, |r| {
-            (self.right)(r)
+            key_hash(&(self.right)(r))
         }))
     }
 }
@@ -104,7 +105,7 @@ mod tests {
     fn equal_keys_share_a_bucket_and_order_is_kept() {
         let records: BoxIter<(String, u32)> =
             Box::new((0..100u32).map(|i| (format!("k{}", i % 7), i)));
-        let buckets = hash_partition(records, 4, |(key, _)| key.clone());
+        let buckets = hash_partition(records, 4, |(key, _)| key_hash(key));
         assert_eq!(buckets.len(), 4);
         let mut owner = std::collections::HashMap::new();
         let mut total = 0;

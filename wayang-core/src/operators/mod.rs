@@ -50,7 +50,7 @@ pub use kind::OperatorKind;
 pub use local_callback_sink::{
     Callback, CollectHandle, CollectKernel, ForEachFn, ForEachKernel, LocalCallbackSink,
 };
-pub use reduce_by::{ReduceBy, ReduceByFns, ReduceByKernel};
+pub use reduce_by::{ReduceBy, ReduceByFns, ReduceByKernel, ReduceValuesFns};
 pub use registry_codec::{RegistryDecoder, RegistryEncoderFns, RegistryKey, RegistryShape};
 pub use sample::{Sample, SplitMix64};
 pub use sort::{Sort, SortFns, SortKernel};

@@ -5,7 +5,7 @@ use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::keyed::{hash_partition, lazily, FastMap};
+use super::keyed::{hash_partition, key_hash, lazily, FastMap};
 use crate::data::{AnyIter, AnyVec, Data, DataType};
 use crate::error::Result;
 
@@ -80,7 +80,77 @@ where
 
     fn partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
         let key = self.key.clone();
-        Ok(hash_partition(input.downcast::<T>()?, parts, |r| key(r)))
+        Ok(hash_partition(input.downcast::<T>()?, parts, |r| {
+            key_hash(&key(r))
+        }))
+    }
+}
+
+/// The [`ReduceByKernel`] of pair records `(K, V)` keyed by their first
+/// field: the reduce function combines values, and the key is moved into
+/// the table rather than cloned for every record (the cost of a key
+/// function returning an owned `String`, say).
+pub struct ReduceValuesFns<K, V, RF> {
+    reduce: Arc<RF>,
+    _types: PhantomData<fn(K, V)>,
+}
+
+impl<K, V, RF> ReduceValuesFns<K, V, RF> {
+    /// Wraps the function that combines two values of one key.
+    pub fn new(reduce: RF) -> Self {
+        ReduceValuesFns {
+            reduce: Arc::new(reduce),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<K, V, RF> ReduceByKernel for ReduceValuesFns<K, V, RF>
+where
+    (K, V): Data,
+    K: Hash + Eq + Send + 'static,
+    V: Send + 'static,
+    RF: Fn(V, V) -> V + Send + Sync + 'static,
+{
+    fn reduce(&self, input: AnyIter) -> Result<AnyIter> {
+        let input = input.downcast::<(K, V)>()?;
+        let reduce = self.reduce.clone();
+        Ok(AnyIter::from_boxed(lazily(move || {
+            let mut slots: FastMap<K, usize> = FastMap::default();
+            let mut values: Vec<Option<V>> = Vec::new();
+            for (key, value) in input {
+                match slots.entry(key) {
+                    Entry::Occupied(slot) => {
+                        let acc = &mut values[*slot.get()];
+                        // Always Some: a slot is filled when its key is first seen.
+                        *acc = acc.take().map(|previous| reduce(previous, value));
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(values.len());
+                        values.push(Some(value));
+                    }
+                }
+            }
+            // Back to first-seen order: each key to the position of its value.
+            let mut keys: Vec<Option<K>> =
+                std::iter::repeat_with(|| None).take(values.len()).collect();
+            for (key, slot) in slots {
+                keys[slot] = Some(key);
+            }
+            keys.into_iter()
+                .zip(values)
+                .filter_map(|(key, value)| Some((key?, value?)))
+        })))
+    }
+
+    fn partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
+        // Hashing `&K` hashes `K`: the buckets agree with a key function
+        // returning the key by value.
+        Ok(hash_partition(
+            input.downcast::<(K, V)>()?,
+            parts,
+            |(key, _)| key_hash(key),
+        ))
     }
 }
 
@@ -134,5 +204,41 @@ mod tests {
             .collect();
         direct.sort_unstable();
         assert_eq!(combined, direct);
+    }
+
+    #[test]
+    fn pair_values_reduce_like_a_key_function_would() {
+        let by_pair = ReduceValuesFns::<String, u32, _>::new(|a: u32, b: u32| a + b);
+        let by_key = ReduceByFns::new(
+            |(k, _): &(String, u32)| k.clone(),
+            |a: (String, u32), b: (String, u32)| (a.0, a.1 + b.1),
+        );
+        let input: Vec<(String, u32)> = ["b", "a", "b", "ü", "a", "b"]
+            .iter()
+            .zip(1..)
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let run = |kernel: &dyn ReduceByKernel| -> Vec<(String, u32)> {
+            kernel
+                .reduce(AnyIter::new(input.clone().into_iter()))
+                .unwrap()
+                .downcast()
+                .unwrap()
+                .collect()
+        };
+        assert_eq!(
+            run(&by_pair),
+            [("b".to_string(), 10), ("a".into(), 7), ("ü".into(), 4)]
+        );
+        assert_eq!(run(&by_pair), run(&by_key));
+        let buckets = |kernel: &dyn ReduceByKernel| -> Vec<Vec<(String, u32)>> {
+            kernel
+                .partition(AnyIter::new(input.clone().into_iter()), 3)
+                .unwrap()
+                .into_iter()
+                .map(|bucket| bucket.into_stream::<(String, u32)>().unwrap().collect())
+                .collect()
+        };
+        assert_eq!(buckets(&by_pair), buckets(&by_key));
     }
 }

@@ -17,6 +17,7 @@ pub enum Step {
     FlatMap,
     Distinct,
     ReduceByKey,
+    ReduceValuesByKey,
     GroupByKey,
     Sort,
     Union,
@@ -33,6 +34,7 @@ pub fn step() -> impl Strategy<Value = Step> {
         Just(Step::FlatMap),
         Just(Step::Distinct),
         Just(Step::ReduceByKey),
+        Just(Step::ReduceValuesByKey),
         Just(Step::GroupByKey),
         Just(Step::Sort),
         Just(Step::Union),
@@ -74,6 +76,7 @@ pub fn apply(
         Step::ReduceByKey => {
             input.reduce_by_key(|(k, _)| *k, |a, b| if a.1 >= b.1 { a } else { b })
         }
+        Step::ReduceValuesByKey => input.reduce_values_by_key(|a, b| if a >= b { a } else { b }),
         Step::GroupByKey => input
             .group_by_key(|(k, _)| *k)
             .map(|(k, group)| (k, group.len().to_string())),
@@ -129,7 +132,7 @@ pub mod oracle {
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect(),
-            Step::ReduceByKey => {
+            Step::ReduceByKey | Step::ReduceValuesByKey => {
                 let mut largest: BTreeMap<u8, String> = BTreeMap::new();
                 for (k, v) in records {
                     let entry = largest.entry(k).or_insert_with(|| v.clone());
