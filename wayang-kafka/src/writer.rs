@@ -172,8 +172,30 @@ impl TopicWriter {
                 .and_then(|()| writer.producer.begin_transaction())
                 .map_err(|e| writer.transaction_error("cannot start a transaction", &e))?;
             writer.transaction_open = true;
+        } else {
+            writer.hasten_producer_id(topic);
         }
         Ok(writer)
+    }
+
+    /// An idempotent producer sends nothing before it has a producer id,
+    /// and librdkafka asks for one only from a broker it has learned (not
+    /// the bootstrap address) that is connected: at creation none is, and
+    /// then it retries every 500 ms or after a metadata response. So a
+    /// small job's sink waited 0.5-1 s before its first send. A few
+    /// metadata requests, once the learned broker's connection is up, let
+    /// it ask at once. Best effort: an error here is left to the sends.
+    fn hasten_producer_id(&self, topic: &str) {
+        let client = self.producer.client();
+        for _ in 0..3 {
+            if client
+                .fetch_metadata(Some(topic), self.settings.timeout)
+                .is_err()
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// The topic.
@@ -329,14 +351,14 @@ impl TopicWriter {
     /// Waits until every queued record's delivery report was served, up to
     /// the flush timeout. Not rdkafka's `flush`: between its checks it polls
     /// for a whole 100 ms slice even once the last report has arrived, so
-    /// every flush took a multiple of 100 ms; this one checks every
-    /// millisecond.
+    /// every flush took a multiple of 100 ms. This one serves the reports
+    /// that are ready, checks, and sleeps a millisecond (rdkafka's poll
+    /// truncates a wait under 1 ms to none, so a shorter poll would spin).
     fn await_deliveries(&self) -> Result<(), RdError> {
         let deadline = Instant::now() + self.settings.flush_timeout;
         loop {
-            // A zero-timeout flush is one check of librdkafka's out-queue
-            // (records in flight and reports not yet served); it also tells
-            // the brokers' threads to send what lingers now.
+            // A zero-timeout flush is one check of librdkafka's out-queue:
+            // records in flight and delivery reports not yet served.
             match self.producer.flush(Duration::ZERO) {
                 Ok(()) => return Ok(()),
                 Err(RdError::Flush(RDKafkaErrorCode::OperationTimedOut)) => {}
@@ -345,7 +367,20 @@ impl TopicWriter {
             if Instant::now() >= deadline {
                 return Err(RdError::Flush(RDKafkaErrorCode::OperationTimedOut));
             }
-            self.producer.poll(Duration::from_millis(1));
+            // A zero poll serves one event (a batch of reports): serve
+            // while that shrinks the queue.
+            let mut queued = self.producer.in_flight_count();
+            loop {
+                self.producer.poll(Duration::ZERO);
+                let now = self.producer.in_flight_count();
+                if now == 0 || now >= queued {
+                    break;
+                }
+                queued = now;
+            }
+            if self.producer.in_flight_count() > 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
     }
 
