@@ -149,7 +149,8 @@ where
     /// with an associative, commutative `reduce` (Spark's `reduceByKey` on
     /// pairs). The same operator as [`DataQuanta::reduce_by_key`] with the
     /// first field as key, but the key is moved, never cloned: cheaper
-    /// when keys own memory (strings).
+    /// when keys own memory (strings). Output order is not defined across
+    /// platforms (java keeps first appearance).
     ///
     /// ```
     /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());

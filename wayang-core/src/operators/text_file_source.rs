@@ -201,6 +201,9 @@ impl Iterator for Numbered {
     }
 }
 
+/// A line buffer above this capacity is freed after its line.
+const LARGE_LINE: usize = 1 << 20;
+
 impl Iterator for Lines {
     type Item = String;
 
@@ -228,7 +231,7 @@ impl Iterator for Lines {
                 // Validated in place and copied out, so the buffer keeps its
                 // capacity; std's validation is the fallback that locates
                 // the bad byte.
-                match simdutf8::basic::from_utf8(&self.buffer) {
+                let line = match simdutf8::basic::from_utf8(&self.buffer) {
                     Ok(text) => Some(text.to_owned()),
                     Err(_) => {
                         let at = std::str::from_utf8(&self.buffer)
@@ -239,7 +242,13 @@ impl Iterator for Lines {
                             format!("line is not valid UTF-8 (at byte {at} of the line)"),
                         )
                     }
+                };
+                // One very long line must not keep its memory for the rest
+                // of the split.
+                if self.buffer.capacity() > LARGE_LINE {
+                    self.buffer = Vec::new();
                 }
+                line
             }
             Err(error) => self.fail(line_start, format!("read error: {error}")),
         }
