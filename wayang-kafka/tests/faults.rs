@@ -166,6 +166,36 @@ fn a_sink_whose_broker_rejects_writes_fails_the_job() {
 }
 
 #[test]
+fn records_never_acknowledged_fail_the_sink_at_its_flush_timeout() {
+    let cluster = common::cluster_with("no-acks", "out", 1);
+    // Every produce request is answered with a retriable error: the records
+    // stay in flight, and only the flush timeout ends the wait.
+    cluster.mock().request_errors(
+        rdkafka::types::RDKafkaApiKey::Produce,
+        &[rdkafka::types::RDKafkaRespErr::RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS; 100_000],
+    );
+    let ctx = common::ctx().with_config(wayang_kafka::FLUSH_TIMEOUT_KEY, 1500);
+    let plan = PlanBuilder::new();
+    plan.read_collection((0..10).map(|i| i.to_string()))
+        .write_kafka_topic(&cluster.cluster(), "out")
+        .string();
+    let built = plan.build().unwrap();
+    // Within a minute: the flush gives up at its timeout, not at
+    // librdkafka's message timeout (300 s).
+    let error = common::within_a_minute(move || ctx.execute(&built).unwrap_err());
+    let text = error.to_string();
+    assert!(
+        text.contains("not delivered within 1500 ms (wayang.kafka.write.flush_timeout.ms)"),
+        "{text}"
+    );
+    assert!(text.contains("cluster \"no-acks\""), "{text}");
+    assert!(matches!(
+        error.cause_as::<KafkaError>(),
+        Some(KafkaError::Delivery { sent: 10, .. })
+    ));
+}
+
+#[test]
 fn a_group_commit_without_an_answer_fails_within_the_timeout() {
     let cluster = common::cluster_with("slow-coordinator", "t", 1);
     cluster.produce("t", [(None::<&str>, "a")]).unwrap();
