@@ -98,14 +98,12 @@ impl<'a> SourceRead<'a> {
 
     /// The decoded records of `ranges` (connects on its first pull).
     pub fn read(&self, ranges: Vec<OffsetRange>) -> AnyIter {
-        let options = ReadOptions {
-            settings: self.settings,
-            policy: self.source.on_bad_record.clone(),
-            format: self.source.decoder.format(),
-            needs_headers: self.source.decoder.needs_headers(),
-            probe: self.ctx.probe().clone(),
-            progress: self.progress.clone(),
-        };
+        let options = ReadOptions::for_source(
+            self.source,
+            self.settings,
+            self.ctx.probe().clone(),
+            self.progress.clone(),
+        );
         let reader = RangeReader::new(self.source.cluster.clone(), ranges, options);
         self.source
             .decoder

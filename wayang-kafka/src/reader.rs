@@ -18,7 +18,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 use wayang_core::job::OperatorProbe;
 use wayang_core::kafka::{BadRecordPolicy, KafkaCluster, OutgoingRecord, RecordView};
-use wayang_core::operators::RawRecords;
+use wayang_core::operators::{KafkaTopicSource, RawRecords};
 use wayang_core::Error;
 
 use crate::client::{self, redact, Consumer};
@@ -112,6 +112,26 @@ pub struct ReadOptions {
     pub probe: Arc<OperatorProbe>,
     /// Where the positions reached are recorded.
     pub progress: Arc<ReadProgress>,
+}
+
+impl ReadOptions {
+    /// The options of `source`'s reads: its bad-record policy and its
+    /// decoder's format and needs.
+    pub fn for_source(
+        source: &KafkaTopicSource,
+        settings: KafkaSettings,
+        probe: Arc<OperatorProbe>,
+        progress: Arc<ReadProgress>,
+    ) -> Self {
+        ReadOptions {
+            settings,
+            policy: source.on_bad_record.clone(),
+            format: source.decoder.format(),
+            needs_headers: source.decoder.needs_headers(),
+            probe,
+            progress,
+        }
+    }
 }
 
 /// Reads offset ranges of one cluster, offering each record to a decoder.

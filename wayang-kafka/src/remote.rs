@@ -25,6 +25,7 @@ use crate::operator::registry_of;
 use crate::reader::{RangeReader, ReadOptions, ReadProgress};
 use crate::settings::KafkaSettings;
 use crate::writer::{TopicWriter, WriterOptions};
+use crate::KafkaCluster;
 
 /// Installs the reader remote tasks use for Kafka sources
 /// ([`wayang_core::remote::connector`]); platform plugins call it.
@@ -90,26 +91,29 @@ fn read(
     // The driver's addresses: the worker's plan may name others (a test's
     // embedded cluster, started again in the worker). Everything else, the
     // credentials included, is the worker's own configuration.
-    let cluster = match bootstrap {
-        Some(servers) => source.cluster.clone().with("bootstrap.servers", servers),
-        None => source.cluster.clone(),
-    };
+    let cluster = at_address(&source.cluster, bootstrap.as_deref());
     let registry = registry_of(&cluster, source.decoder.needs_registry())
         .map_err(|e| e.in_operator(&label))?;
     let job = Arc::new(JobState::default());
-    let options = ReadOptions {
-        settings: KafkaSettings::from_config(config)?,
-        policy: source.on_bad_record.clone(),
-        format: source.decoder.format(),
-        needs_headers: source.decoder.needs_headers(),
-        probe: Arc::new(OperatorProbe::new(label, job.clone())),
-        progress: Arc::new(ReadProgress::default()),
-    };
+    let options = ReadOptions::for_source(
+        source,
+        KafkaSettings::from_config(config)?,
+        Arc::new(OperatorProbe::new(label, job.clone())),
+        Arc::new(ReadProgress::default()),
+    );
     let reader = RangeReader::new(cluster, ranges, options);
     Ok(TaskRead::reported_to(
         source.decoder.decode(Box::new(reader), registry.as_ref()),
         job,
     ))
+}
+
+/// `cluster` at the driver's bootstrap servers, where the driver sent them.
+fn at_address(cluster: &KafkaCluster, servers: Option<&str>) -> KafkaCluster {
+    match servers {
+        Some(servers) => cluster.clone().with("bootstrap.servers", servers),
+        None => cluster.clone(),
+    }
 }
 
 fn write(
@@ -124,10 +128,7 @@ fn write(
             "{label} is not a Kafka sink a task can write"
         )));
     };
-    let cluster = match address {
-        Some(servers) => sink.cluster.clone().with("bootstrap.servers", servers),
-        None => sink.cluster.clone(),
-    };
+    let cluster = at_address(&sink.cluster, address);
     let fail = |e: KafkaError| e.in_operator(&label);
     let settings = KafkaSettings::from_config(config)?;
     let registry = registry_of(&cluster, sink.encoder.needs_registry()).map_err(fail)?;

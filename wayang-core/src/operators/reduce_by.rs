@@ -59,21 +59,8 @@ where
         let input = input.downcast::<T>()?;
         let (key, reduce) = (self.key.clone(), self.reduce.clone());
         Ok(AnyIter::from_boxed(lazily(move || {
-            let mut slots: FastMap<K, usize> = FastMap::default();
-            let mut accumulators: Vec<Option<T>> = Vec::new();
-            for record in input {
-                match slots.entry(key(&record)) {
-                    Entry::Occupied(slot) => {
-                        let acc = &mut accumulators[*slot.get()];
-                        // Always Some: a slot is filled when its key is first seen.
-                        *acc = acc.take().map(|previous| reduce(previous, record));
-                    }
-                    Entry::Vacant(slot) => {
-                        slot.insert(accumulators.len());
-                        accumulators.push(Some(record));
-                    }
-                }
-            }
+            let keyed = input.map(|record| (key(&record), record));
+            let (_, accumulators) = combine_by_key(keyed, &*reduce);
             accumulators.into_iter().flatten()
         })))
     }
@@ -84,6 +71,30 @@ where
             key_hash(&key(r))
         }))
     }
+}
+
+/// Combines the values of equal keys: each key's slot (in first-seen
+/// order) and the slots' accumulated values (always `Some`; `Option` so a
+/// value can be moved out and back while combining).
+fn combine_by_key<K: Hash + Eq, V>(
+    pairs: impl Iterator<Item = (K, V)>,
+    reduce: impl Fn(V, V) -> V,
+) -> (FastMap<K, usize>, Vec<Option<V>>) {
+    let mut slots: FastMap<K, usize> = FastMap::default();
+    let mut values: Vec<Option<V>> = Vec::new();
+    for (key, value) in pairs {
+        match slots.entry(key) {
+            Entry::Occupied(slot) => {
+                let acc = &mut values[*slot.get()];
+                *acc = acc.take().map(|previous| reduce(previous, value));
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(values.len());
+                values.push(Some(value));
+            }
+        }
+    }
+    (slots, values)
 }
 
 /// The [`ReduceByKernel`] of pair records `(K, V)` keyed by their first
@@ -116,21 +127,7 @@ where
         let input = input.downcast::<(K, V)>()?;
         let reduce = self.reduce.clone();
         Ok(AnyIter::from_boxed(lazily(move || {
-            let mut slots: FastMap<K, usize> = FastMap::default();
-            let mut values: Vec<Option<V>> = Vec::new();
-            for (key, value) in input {
-                match slots.entry(key) {
-                    Entry::Occupied(slot) => {
-                        let acc = &mut values[*slot.get()];
-                        // Always Some: a slot is filled when its key is first seen.
-                        *acc = acc.take().map(|previous| reduce(previous, value));
-                    }
-                    Entry::Vacant(slot) => {
-                        slot.insert(values.len());
-                        values.push(Some(value));
-                    }
-                }
-            }
+            let (slots, values) = combine_by_key(input, &*reduce);
             // Back to first-seen order: each key to the position of its value.
             let mut keys: Vec<Option<K>> =
                 std::iter::repeat_with(|| None).take(values.len()).collect();
