@@ -5,13 +5,20 @@
 //! level of a whole stream ([`AnyIter`]) or a whole materialised collection
 //! ([`AnyVec`]): typed code downcasts a container once and then runs over every
 //! record without any further dynamic type checks.
+//!
+//! A stream moves in batches ([`Batch`]): an operator's kernel is one dynamic
+//! call per batch and a monomorphic loop over its records, so a chain of
+//! narrow operators costs a few passes over a cache-resident vector, not a
+//! virtual call, a panic guard and a failure check per record per operator.
+//! A fallible function's rejection travels down the stream as a value
+//! ([`RecordFailure`]) until the operator's guard turns it into a job failure.
 
 use std::any::{type_name, Any};
 use std::fmt;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::job::{Instrumented, OperatorProbe};
+use crate::job::{fail_record, Instrumented, OperatorProbe};
 use crate::operators::sample::{reservoir, SplitMix64};
 
 /// What a record type must offer to flow through a plan: it can be cloned
@@ -21,21 +28,49 @@ pub trait Data: Clone + Send + Sync + 'static {}
 
 impl<T: Clone + Send + Sync + 'static> Data for T {}
 
-/// A boxed stream of records, the unit that narrow operators transform.
+/// A boxed stream of records, what a `map_partitions` function receives.
 pub type BoxIter<T> = Box<dyn Iterator<Item = T> + Send>;
 
-/// Boxes a stream on cache lines of its own.
+/// Why a fallible user function (`try_map`, ...) rejected a record: the
+/// reason becomes the job's [`Error::Execution`], naming the operator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordFailure(pub String);
+
+/// One step of a stream: up to [`batch_capacity`] records, or the failure
+/// that ends the stream.
+pub type Batch<T> = std::result::Result<Vec<T>, RecordFailure>;
+
+/// A boxed stream of batches, the form in which records move between
+/// operators.
+pub type BoxBatches<T> = Box<dyn Iterator<Item = Batch<T>> + Send>;
+
+/// The most records a batch holds: 1024 (at 8 bytes each a batch and the
+/// next operator's output both stay in L1). A dynamic call per batch is then
+/// noise, and see [`batch_capacity`] for wide records.
+pub const BATCH_RECORDS: usize = 1024;
+
+/// The most bytes of records (their inline part) a batch holds, so that a
+/// batch of wide records stays cache-sized and a stream of a few records
+/// does not allocate room for a thousand.
+const BATCH_BYTES: usize = 32 << 10;
+
+/// How many records of `T` a batch holds when a stream is cut into batches.
+pub fn batch_capacity<T>() -> usize {
+    (BATCH_BYTES / std::mem::size_of::<T>().max(1)).clamp(16, BATCH_RECORDS)
+}
+
+/// Boxes a stream of batches on cache lines of its own.
 ///
 /// The streams of a dataset's partitions are built one after another on one
 /// thread, so plain boxes would sit next to each other in memory; the threads
 /// that then pull them in parallel would invalidate each other's cache lines
-/// on every record (false sharing made a two-thread map chain slower than
-/// one thread). 128 bytes: adjacent-line prefetchers pair 64-byte lines.
-pub fn boxed<T, I>(iter: I) -> BoxIter<T>
+/// (false sharing made a two-thread map chain slower than one thread).
+/// 128 bytes: adjacent-line prefetchers pair 64-byte lines.
+pub fn boxed<T, I>(batches: I) -> BoxBatches<T>
 where
-    I: Iterator<Item = T> + Send + 'static,
+    I: Iterator<Item = Batch<T>> + Send + 'static,
 {
-    Box::new(CacheAligned(iter))
+    Box::new(CacheAligned(batches))
 }
 
 #[repr(align(128))]
@@ -54,23 +89,146 @@ impl<I: Iterator> Iterator for CacheAligned<I> {
     }
 }
 
-/// A stream of records of some [`Data`] type, erased.
+/// Cuts a stream of records into batches; the records are pulled in a
+/// monomorphic loop, so a typed iterator chain feeding it costs no dynamic
+/// call per record.
+pub fn chunked<I>(records: I) -> Chunked<I>
+where
+    I: Iterator,
+{
+    Chunked {
+        records,
+        done: false,
+    }
+}
+
+/// See [`chunked`].
+pub struct Chunked<I> {
+    records: I,
+    done: bool,
+}
+
+impl<I: Iterator> Iterator for Chunked<I> {
+    type Item = Batch<I::Item>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let capacity = batch_capacity::<I::Item>();
+        let wanted = match self.records.size_hint() {
+            (_, Some(upper)) => upper.min(capacity),
+            _ => capacity,
+        };
+        let mut batch = Vec::with_capacity(wanted);
+        batch.extend(self.records.by_ref().take(capacity));
+        // Fewer than asked for: the stream ended (streams are not resumed
+        // after their end).
+        if batch.len() < capacity {
+            self.done = true;
+        }
+        (!batch.is_empty()).then_some(Ok(batch))
+    }
+}
+
+/// The records of a stream of batches, one at a time. A [`RecordFailure`]
+/// reaching it is raised as the failure of the operator pulling the records
+/// (operators' outputs are guarded, so a failure normally ends the stream
+/// of the operator that produced it and never gets here).
+pub struct Records<T> {
+    batches: BoxBatches<T>,
+    current: std::vec::IntoIter<T>,
+}
+
+impl<T> Records<T> {
+    /// The records of `batches`.
+    pub fn new(batches: BoxBatches<T>) -> Self {
+        Records {
+            batches,
+            current: Vec::new().into_iter(),
+        }
+    }
+
+    #[cold]
+    fn refill(&mut self) -> bool {
+        match self.batches.next() {
+            Some(Ok(batch)) => {
+                self.current = batch.into_iter();
+                true
+            }
+            Some(Err(failure)) => fail_record(failure.0),
+            None => false,
+        }
+    }
+}
+
+impl<T> Iterator for Records<T> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        loop {
+            if let Some(record) = self.current.next() {
+                return Some(record);
+            }
+            if !self.refill() {
+                return None;
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.current.len(), None)
+    }
+
+    fn fold<B, F>(self, init: B, mut f: F) -> B
+    where
+        F: FnMut(B, T) -> B,
+    {
+        let mut acc = self.current.fold(init, &mut f);
+        for batch in self.batches {
+            match batch {
+                Ok(batch) => acc = batch.into_iter().fold(acc, &mut f),
+                Err(failure) => fail_record(failure.0),
+            }
+        }
+        acc
+    }
+}
+
+/// A stream of records of some [`Data`] type, erased; it moves in batches.
 pub struct AnyIter {
     type_name: &'static str,
     inner: Box<dyn Any + Send>,
 }
 
 impl AnyIter {
-    /// Erases a typed stream.
-    pub fn new<T: Data>(iter: impl Iterator<Item = T> + Send + 'static) -> Self {
-        Self::from_boxed::<T>(boxed(iter))
+    /// Erases a typed stream of records, cutting it into batches.
+    pub fn new<T: Data>(records: impl Iterator<Item = T> + Send + 'static) -> Self {
+        Self::from_batches(chunked(records))
     }
 
-    /// Erases an already boxed stream without boxing it again.
-    pub fn from_boxed<T: Data>(iter: BoxIter<T>) -> Self {
+    /// Erases a typed stream of batches.
+    pub fn from_batches<T: Data>(batches: impl Iterator<Item = Batch<T>> + Send + 'static) -> Self {
+        Self::from_boxed_batches(boxed(batches))
+    }
+
+    /// Erases an already boxed stream of batches without boxing it again.
+    pub fn from_boxed_batches<T: Data>(batches: BoxBatches<T>) -> Self {
         AnyIter {
             type_name: type_name::<T>(),
-            inner: Box::new(iter),
+            inner: Box::new(batches),
+        }
+    }
+
+    /// Streams an owned vector: as one batch if it fits in one, else moved
+    /// into batches.
+    pub fn from_vec<T: Data>(records: Vec<T>) -> Self {
+        if records.len() <= batch_capacity::<T>() {
+            let batch = (!records.is_empty()).then_some(Ok(records));
+            Self::from_batches(batch.into_iter())
+        } else {
+            Self::new(records.into_iter())
         }
     }
 
@@ -79,11 +237,17 @@ impl AnyIter {
         self.type_name
     }
 
-    /// Recovers the typed stream; a mismatch is a bug in the plan's wiring.
-    pub fn downcast<T: Data>(self) -> Result<BoxIter<T>> {
+    /// Recovers the typed stream, record by record; a mismatch is a bug in
+    /// the plan's wiring.
+    pub fn downcast<T: Data>(self) -> Result<Records<T>> {
+        self.downcast_batches().map(Records::new)
+    }
+
+    /// Recovers the typed stream of batches.
+    pub fn downcast_batches<T: Data>(self) -> Result<BoxBatches<T>> {
         let found = self.type_name;
         self.inner
-            .downcast::<BoxIter<T>>()
+            .downcast::<BoxBatches<T>>()
             .map(|boxed| *boxed)
             .map_err(|_| type_mismatch("stream", type_name::<T>(), found))
     }
@@ -151,14 +315,28 @@ impl AnyVec {
 
     /// Streams the records: moved out when this is the only handle, cloned
     /// one at a time otherwise (so a shared collection is never copied whole).
-    pub fn into_stream<T: Data>(self) -> Result<BoxIter<T>> {
+    pub fn into_stream<T: Data>(self) -> Result<VecStream<T>> {
         let shared = self.downcast::<T>()?;
         Ok(match Arc::try_unwrap(shared) {
-            Ok(owned) => boxed(owned.into_iter()),
-            Err(shared) => boxed(SharedIter {
-                records: shared,
+            Ok(owned) => VecStream::Owned(owned.into_iter()),
+            Err(records) => VecStream::Shared(SharedRange {
+                end: records.len(),
+                records,
                 next: 0,
             }),
+        })
+    }
+
+    /// Streams the records in batches: moved out when this is the only
+    /// handle, cloned a batch at a time otherwise.
+    pub fn into_batches<T: Data>(self) -> Result<AnyIter> {
+        Ok(match Arc::try_unwrap(self.downcast::<T>()?) {
+            Ok(owned) => AnyIter::from_vec(owned),
+            Err(records) => AnyIter::from_batches(SharedBatches(SharedRange {
+                end: records.len(),
+                records,
+                next: 0,
+            })),
         })
     }
 }
@@ -169,23 +347,75 @@ impl fmt::Debug for AnyVec {
     }
 }
 
-struct SharedIter<T> {
-    records: Arc<Vec<T>>,
-    next: usize,
+/// The records of a collection, see [`AnyVec::into_stream`].
+pub enum VecStream<T> {
+    /// Moved out of the only handle.
+    Owned(std::vec::IntoIter<T>),
+    /// Cloned out of a shared collection.
+    Shared(SharedRange<T>),
 }
 
-impl<T: Clone> Iterator for SharedIter<T> {
+impl<T: Clone> Iterator for VecStream<T> {
     type Item = T;
 
+    #[inline]
     fn next(&mut self) -> Option<T> {
-        let record = self.records.get(self.next)?.clone();
+        match self {
+            VecStream::Owned(records) => records.next(),
+            VecStream::Shared(records) => records.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            VecStream::Owned(records) => records.size_hint(),
+            VecStream::Shared(records) => records.size_hint(),
+        }
+    }
+}
+
+/// Records `next..end` of a shared collection, cloned one at a time.
+pub struct SharedRange<T> {
+    records: Arc<Vec<T>>,
+    next: usize,
+    end: usize,
+}
+
+impl<T: Clone> Iterator for SharedRange<T> {
+    type Item = T;
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        if self.next >= self.end {
+            return None;
+        }
+        let record = self.records[self.next].clone();
         self.next += 1;
         Some(record)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.records.len() - self.next;
+        let left = self.end - self.next;
         (left, Some(left))
+    }
+}
+
+/// A shared collection's range in batches, each cloned from a slice (a
+/// `memcpy` for plain records).
+struct SharedBatches<T>(SharedRange<T>);
+
+impl<T: Clone> Iterator for SharedBatches<T> {
+    type Item = Batch<T>;
+
+    fn next(&mut self) -> Option<Batch<T>> {
+        let range = &mut self.0;
+        if range.next >= range.end {
+            return None;
+        }
+        let end = range.end.min(range.next + batch_capacity::<T>());
+        let batch = range.records[range.next..end].to_vec();
+        range.next = end;
+        Some(Ok(batch))
     }
 }
 
@@ -313,35 +543,42 @@ impl<T: Data> ErasedOps for TypedOps<T> {
     }
 
     fn collect(&self, iter: AnyIter) -> Result<AnyVec> {
-        Ok(AnyVec::new(iter.downcast::<T>()?.collect::<Vec<T>>()))
+        let mut all: Vec<T> = Vec::new();
+        for batch in iter.downcast_batches::<T>()? {
+            let batch = batch.unwrap_or_else(|failure| fail_record(failure.0));
+            if all.is_empty() {
+                all = batch;
+            } else {
+                all.extend(batch);
+            }
+        }
+        Ok(AnyVec::new(all))
     }
 
     fn iter(&self, records: AnyVec) -> Result<AnyIter> {
-        Ok(AnyIter::from_boxed(records.into_stream::<T>()?))
+        records.into_batches::<T>()
     }
 
     fn iter_range(&self, records: AnyVec, start: usize, end: usize) -> Result<AnyIter> {
         let records = records.downcast::<T>()?;
         let end = end.min(records.len());
-        Ok(AnyIter::new(
-            SharedIter {
-                records,
-                next: start.min(end),
-            }
-            .take(end - start.min(end)),
-        ))
+        Ok(AnyIter::from_batches(SharedBatches(SharedRange {
+            records,
+            next: start.min(end),
+            end,
+        })))
     }
 
     fn chain(&self, iters: Vec<AnyIter>) -> Result<AnyIter> {
         let typed = iters
             .into_iter()
-            .map(AnyIter::downcast::<T>)
+            .map(AnyIter::downcast_batches::<T>)
             .collect::<Result<Vec<_>>>()?;
-        Ok(AnyIter::new(typed.into_iter().flatten()))
+        Ok(AnyIter::from_batches(typed.into_iter().flatten()))
     }
 
     fn empty(&self) -> AnyIter {
-        AnyIter::new(std::iter::empty::<T>())
+        AnyIter::from_batches(std::iter::empty::<Batch<T>>())
     }
 
     fn split(&self, records: AnyVec, parts: usize) -> Result<Vec<AnyVec>> {
@@ -370,9 +607,14 @@ impl<T: Data> ErasedOps for TypedOps<T> {
     }
 
     fn count(&self, iter: AnyIter) -> Result<AnyIter> {
-        let iter = iter.downcast::<T>()?;
+        let batches = iter.downcast_batches::<T>()?;
         Ok(AnyIter::new(std::iter::once_with(move || {
-            iter.count() as u64
+            batches
+                .map(|batch| match batch {
+                    Ok(batch) => batch.len() as u64,
+                    Err(failure) => fail_record(failure.0),
+                })
+                .sum::<u64>()
         })))
     }
 
@@ -384,8 +626,8 @@ impl<T: Data> ErasedOps for TypedOps<T> {
     }
 
     fn instrument(&self, iter: AnyIter, probe: Arc<OperatorProbe>) -> Result<AnyIter> {
-        Ok(AnyIter::new(Instrumented::new(
-            iter.downcast::<T>()?,
+        Ok(AnyIter::from_batches(Instrumented::new(
+            iter.downcast_batches::<T>()?,
             probe,
         )))
     }

@@ -52,7 +52,10 @@ pub mod remote;
 pub use channels::{Channel, ChannelConversion, ChannelKind};
 pub use config::Configuration;
 pub use context::WayangContext;
-pub use data::{boxed, AnyIter, AnyVec, BoxIter, Data, DataType};
+pub use data::{
+    batch_capacity, boxed, chunked, AnyIter, AnyVec, Batch, BoxBatches, BoxIter, Data, DataType,
+    RecordFailure, Records, BATCH_RECORDS,
+};
 pub use error::{Error, Result};
 pub use job::{ExecutionPlan, JobReport, TaskContext};
 pub use mapping::Mapping;

@@ -1,9 +1,8 @@
 //! Operators on one input that need nothing of the record type but `Data`.
 
-use wayang_core::job::fail_record;
 use wayang_core::operators::{
     Count, FilterFn, FlatMapFn, GlobalReduce, GlobalReduceFn, MapFn, MapPartitionsFn, Operator,
-    Sample, Transform,
+    Sample, Transform, TryFlatMapFn, TryMapFn,
 };
 use wayang_core::{BoxIter, Data, DataType};
 
@@ -61,7 +60,7 @@ impl<T: Data> DataQuanta<T> {
         &self,
         f: impl Fn(T) -> Result<U, E> + Send + Sync + 'static,
     ) -> DataQuanta<U> {
-        self.map(move |x| f(x).unwrap_or_else(|e| fail_record(e.to_string())))
+        self.then(Operator::Map(Transform::new::<T, U>(TryMapFn::new(f))), &[])
     }
 
     /// Like [`DataQuanta::flat_map`] with a fallible `f`: the first `Err`
@@ -76,7 +75,10 @@ impl<T: Data> DataQuanta<T> {
         I::IntoIter: Send + 'static,
         E: std::fmt::Display,
     {
-        self.flat_map(move |x| f(x).unwrap_or_else(|e| fail_record(e.to_string())))
+        self.then(
+            Operator::FlatMap(Transform::new::<T, U>(TryFlatMapFn::new(f))),
+            &[],
+        )
     }
 
     /// Keeps the records for which `predicate` is true.

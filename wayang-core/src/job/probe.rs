@@ -4,9 +4,10 @@
 //! pulls records. So the framework cannot time or guard an operator by
 //! wrapping one function call; instead each operator's output stream is
 //! wrapped in an [`Instrumented`] iterator that counts records, notes when the
-//! operator first ran and when it finished, turns a panic in user code into a
-//! job failure attributed to that operator, and stops once the job has failed
-//! anywhere.
+//! operator first ran and when it finished, turns a panic in user code or a
+//! rejected record ([`RecordFailure`]) into a job failure attributed to that
+//! operator, and stops once the job has failed anywhere. All of it happens
+//! once per batch, not per record.
 //!
 //! That last rule is what keeps a failed job from publishing wrong results:
 //! a failed stream ends, and an aggregation downstream of it cannot tell a
@@ -22,6 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::data::{Batch, BoxBatches, RecordFailure};
 use crate::error::Error;
 use crate::operators::OperatorKind;
 use crate::plan::NodeId;
@@ -212,13 +214,11 @@ impl OperatorProbe {
     }
 }
 
-/// Why a fallible user function (`try_map`, ...) rejected a record.
-struct RecordFailure(String);
-
 /// Fails the running operator with `reason` from inside a user function:
-/// the job fails with an [`Error::Execution`] naming the operator. Used by
-/// the API's fallible operators; it unwinds without running the panic hook,
-/// so nothing is printed.
+/// the job fails with an [`Error::Execution`] naming the operator. It
+/// unwinds (without running the panic hook, so nothing is printed): for
+/// code that cannot return a [`RecordFailure`] in its stream, such as a
+/// fallible reduce function deep inside an aggregation.
 pub fn fail_record(reason: String) -> ! {
     std::panic::resume_unwind(Box::new(RecordFailure(reason)))
 }
@@ -236,9 +236,10 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// An operator's output stream, measured and guarded (see the module docs).
+/// An operator's output stream, measured and guarded batch by batch (see
+/// the module docs).
 pub struct Instrumented<T> {
-    inner: Box<dyn Iterator<Item = T> + Send>,
+    inner: BoxBatches<T>,
     probe: Arc<OperatorProbe>,
     pending: u64,
     started: bool,
@@ -247,7 +248,7 @@ pub struct Instrumented<T> {
 
 impl<T> Instrumented<T> {
     /// Wraps an operator's output.
-    pub fn new(inner: Box<dyn Iterator<Item = T> + Send>, probe: Arc<OperatorProbe>) -> Self {
+    pub fn new(inner: BoxBatches<T>, probe: Arc<OperatorProbe>) -> Self {
         Instrumented {
             inner,
             probe,
@@ -268,9 +269,9 @@ impl<T> Instrumented<T> {
 }
 
 impl<T> Iterator for Instrumented<T> {
-    type Item = T;
+    type Item = Batch<T>;
 
-    fn next(&mut self) -> Option<T> {
+    fn next(&mut self) -> Option<Batch<T>> {
         if self.done {
             return None;
         }
@@ -280,11 +281,16 @@ impl<T> Iterator for Instrumented<T> {
         }
         let inner = &mut self.inner;
         match self.probe.guard(|| inner.next()) {
-            // Checked after the record was computed: if the job failed
-            // meanwhile, the record may derive from a cut-off input.
-            Some(Some(record)) if !self.probe.job.has_failed() => {
-                self.pending += 1;
-                Some(record)
+            // Checked after the batch was computed: if the job failed
+            // meanwhile, the batch may derive from a cut-off input.
+            Some(Some(Ok(batch))) if !self.probe.job.has_failed() => {
+                self.pending += batch.len() as u64;
+                Some(Ok(batch))
+            }
+            Some(Some(Err(RecordFailure(reason)))) => {
+                self.probe.fail_with(reason);
+                self.finish();
+                None
             }
             Some(_) | None => {
                 self.finish();
@@ -306,6 +312,16 @@ impl<T> Drop for Instrumented<T> {
 mod tests {
     use super::*;
 
+    fn batches<T: Send + 'static>(
+        records: impl Iterator<Item = T> + Send + 'static,
+    ) -> BoxBatches<T> {
+        Box::new(crate::data::chunked(records))
+    }
+
+    fn records<T>(stream: Instrumented<T>) -> Vec<T> {
+        stream.flat_map(|batch| batch.unwrap()).collect()
+    }
+
     fn probe() -> Arc<OperatorProbe> {
         let label = OperatorLabel {
             kind: OperatorKind::Map,
@@ -318,7 +334,7 @@ mod tests {
     #[test]
     fn counts_records_and_spans() {
         let probe = probe();
-        let out: Vec<u32> = Instrumented::new(Box::new(0..5u32), probe.clone()).collect();
+        let out = records(Instrumented::new(batches(0..5u32), probe.clone()));
         assert_eq!(out.len(), 5);
         assert_eq!(probe.records(), 5);
         assert!(!probe.job().has_failed());
@@ -328,8 +344,9 @@ mod tests {
     fn panic_becomes_a_located_failure() {
         let probe = probe();
         let stream = (0..10u32).map(|x| if x == 3 { panic!("boom at {x}") } else { x });
-        let out: Vec<u32> = Instrumented::new(Box::new(stream), probe.clone()).collect();
-        assert_eq!(out, [0, 1, 2]);
+        let out = records(Instrumented::new(batches(stream), probe.clone()));
+        // The batch the panic cut short is dropped with it.
+        assert!(out.is_empty(), "{out:?}");
         let error = probe
             .job()
             .take_error()
@@ -351,8 +368,8 @@ mod tests {
                 x
             }
         });
-        let out: Vec<u32> = Instrumented::new(Box::new(stream), probe.clone()).collect();
-        assert_eq!(out, [0, 1]);
+        let out = records(Instrumented::new(batches(stream), probe.clone()));
+        assert!(out.is_empty(), "{out:?}");
         let error = probe.job().take_error().unwrap();
         assert!(matches!(error, Error::Execution { .. }), "{error:?}");
         assert_eq!(
@@ -362,10 +379,30 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_value_ends_the_stream_after_the_batches_before_it() {
+        let probe = probe();
+        let stream: Vec<Batch<u32>> = vec![
+            Ok(vec![1, 2]),
+            Err(RecordFailure("bad record 3".into())),
+            Ok(vec![4]),
+        ];
+        let out = records(Instrumented::new(
+            Box::new(stream.into_iter()),
+            probe.clone(),
+        ));
+        assert_eq!(out, [1, 2]);
+        assert_eq!(probe.records(), 2);
+        assert_eq!(
+            probe.job().take_error().unwrap().to_string(),
+            "operator Map \"double\" (#3) failed: bad record 3"
+        );
+    }
+
+    #[test]
     fn stops_when_the_job_failed_elsewhere() {
         let probe = probe();
         probe.job().fail(Error::internal("elsewhere"));
-        let out: Vec<u32> = Instrumented::new(Box::new(0..10u32), probe.clone()).collect();
+        let out = records(Instrumented::new(batches(0..10u32), probe.clone()));
         assert!(out.is_empty());
     }
 
@@ -376,15 +413,16 @@ mod tests {
         let probe = probe();
         let job = probe.job().clone();
         let source = Instrumented::new(
-            Box::new((0..10u32).inspect(move |x| {
+            batches((0..10u32).inspect(move |x| {
                 if *x == 5 {
                     job.fail(Error::internal("source broke"));
                 }
             })),
             probe.clone(),
         );
+        let source = crate::data::Records::new(Box::new(source));
         let sum = std::iter::once_with(move || source.sum::<u32>());
-        let out: Vec<u32> = Instrumented::new(Box::new(sum), probe.clone()).collect();
+        let out = records(Instrumented::new(batches(sum), probe.clone()));
         assert!(out.is_empty(), "a partial sum escaped: {out:?}");
         assert!(probe.job().has_failed());
     }

@@ -48,7 +48,7 @@ where
     fn co_group(&self, left: AnyIter, right: AnyIter) -> Result<AnyIter> {
         let (left, right) = (left.downcast::<L>()?, right.downcast::<R>()?);
         let (left_key, right_key) = (self.left.clone(), self.right.clone());
-        Ok(AnyIter::from_boxed(lazily(move || {
+        Ok(AnyIter::new(lazily(move || {
             let mut slots: FastMap<K, usize> = FastMap::default();
             let mut groups: Vec<(K, Vec<L>, Vec<R>)> = Vec::new();
             let mut slot_of = |key: K, groups: &mut Vec<(K, Vec<L>, Vec<R>)>| {

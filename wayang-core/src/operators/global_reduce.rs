@@ -39,9 +39,7 @@ impl<T: Data, F: Fn(T, T) -> T + Send + Sync + 'static> GlobalReduceKernel
     fn reduce(&self, input: AnyIter) -> Result<AnyIter> {
         let input = input.downcast::<T>()?;
         let f = self.0.clone();
-        Ok(AnyIter::from_boxed(lazily(move || {
-            input.reduce(|a, b| f(a, b))
-        })))
+        Ok(AnyIter::new(lazily(move || input.reduce(|a, b| f(a, b)))))
     }
 }
 

@@ -55,7 +55,7 @@ where
     fn group(&self, input: AnyIter) -> Result<AnyIter> {
         let input = input.downcast::<T>()?;
         let key = self.key.clone();
-        Ok(AnyIter::from_boxed(lazily(move || {
+        Ok(AnyIter::new(lazily(move || {
             let mut slots: FastMap<K, usize> = FastMap::default();
             let mut groups: Vec<(K, Vec<T>)> = Vec::new();
             for record in input {

@@ -50,7 +50,7 @@ where
     fn join(&self, left: AnyIter, right: AnyIter) -> Result<AnyIter> {
         let (left, right) = (left.downcast::<L>()?, right.downcast::<R>()?);
         let (left_key, right_key) = (self.left.clone(), self.right.clone());
-        Ok(AnyIter::from_boxed(lazily(move || {
+        Ok(AnyIter::new(lazily(move || {
             let mut table: FastMap<K, Vec<R>> = FastMap::default();
             for record in right {
                 match table.entry(right_key(&record)) {

@@ -6,7 +6,7 @@ use std::hash::{BuildHasher, Hash};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::data::{AnyIter, AnyVec, BoxIter, Data};
+use crate::data::{AnyIter, AnyVec, Data};
 use crate::error::Result;
 
 // A fixed seed: partitioning must agree between the two inputs of a join and
@@ -26,7 +26,7 @@ pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::
 /// key), keeping the input order inside each bucket. A hash, not a key
 /// function: a key borrowed from the record need not be cloned.
 pub(crate) fn hash_partition<T: Data>(
-    records: BoxIter<T>,
+    records: impl Iterator<Item = T>,
     parts: usize,
     hash: impl Fn(&T) -> u64,
 ) -> Vec<AnyVec> {
@@ -48,13 +48,15 @@ pub(crate) fn bucket_of(hash: u64, parts: usize) -> usize {
 /// Runs `work` only when the resulting stream is first pulled: operators that
 /// must see their whole input (aggregations, sorts) stay lazy like the rest,
 /// so their work is timed and guarded where it happens.
-pub(crate) fn lazily<T, I>(work: impl FnOnce() -> I + Send + 'static) -> BoxIter<T>
+pub(crate) fn lazily<T, I>(
+    work: impl FnOnce() -> I + Send + 'static,
+) -> impl Iterator<Item = T> + Send + 'static
 where
     T: Data,
     I: IntoIterator<Item = T>,
     I::IntoIter: Send + 'static,
 {
-    crate::data::boxed(std::iter::once_with(work).flatten())
+    std::iter::once_with(work).flatten()
 }
 
 /// The key functions of an operator over two inputs (Join, CoGroup): one
@@ -103,8 +105,7 @@ mod tests {
 
     #[test]
     fn equal_keys_share_a_bucket_and_order_is_kept() {
-        let records: BoxIter<(String, u32)> =
-            Box::new((0..100u32).map(|i| (format!("k{}", i % 7), i)));
+        let records = (0..100u32).map(|i| (format!("k{}", i % 7), i));
         let buckets = hash_partition(records, 4, |(key, _)| key_hash(key));
         assert_eq!(buckets.len(), 4);
         let mut owner = std::collections::HashMap::new();

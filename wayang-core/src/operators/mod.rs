@@ -56,7 +56,9 @@ pub use sample::{Sample, SplitMix64};
 pub use sort::{Sort, SortFns, SortKernel};
 pub use text_file_sink::{FileCommit, LineFormatKernel, LineFormatter, TextFileSink};
 pub use text_file_source::TextFileSource;
-pub use transform::{FilterFn, FlatMapFn, MapFn, MapPartitionsFn, StreamTransform, Transform};
+pub use transform::{
+    FilterFn, FlatMapFn, MapFn, MapPartitionsFn, StreamTransform, Transform, TryFlatMapFn, TryMapFn,
+};
 pub use union::Union;
 
 use crate::data::DataType;

@@ -58,7 +58,7 @@ where
     fn reduce(&self, input: AnyIter) -> Result<AnyIter> {
         let input = input.downcast::<T>()?;
         let (key, reduce) = (self.key.clone(), self.reduce.clone());
-        Ok(AnyIter::from_boxed(lazily(move || {
+        Ok(AnyIter::new(lazily(move || {
             let keyed = input.map(|record| (key(&record), record));
             let (_, accumulators) = combine_by_key(keyed, &*reduce);
             accumulators.into_iter().flatten()
@@ -126,7 +126,7 @@ where
     fn reduce(&self, input: AnyIter) -> Result<AnyIter> {
         let input = input.downcast::<(K, V)>()?;
         let reduce = self.reduce.clone();
-        Ok(AnyIter::from_boxed(lazily(move || {
+        Ok(AnyIter::new(lazily(move || {
             let (slots, values) = combine_by_key(input, &*reduce);
             // Back to first-seen order: each key to the position of its value.
             let mut keys: Vec<Option<K>> =
@@ -189,7 +189,7 @@ mod tests {
         let buckets = kernel.partition(AnyIter::new(0..100u32), 3).unwrap();
         let mut combined: Vec<u32> = Vec::new();
         for bucket in buckets {
-            let it = AnyIter::from_boxed(bucket.into_stream::<u32>().unwrap());
+            let it = AnyIter::new(bucket.into_stream::<u32>().unwrap());
             combined.extend(kernel.reduce(it).unwrap().downcast::<u32>().unwrap());
         }
         combined.sort_unstable();

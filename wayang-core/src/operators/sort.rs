@@ -56,7 +56,7 @@ where
     fn sort(&self, input: AnyIter) -> Result<AnyIter> {
         let input = input.downcast::<T>()?;
         let key = self.key.clone();
-        Ok(AnyIter::from_boxed(lazily(move || {
+        Ok(AnyIter::new(lazily(move || {
             let mut records: Vec<T> = input.collect();
             // Computes each key once; stable, so equal keys keep input order.
             records.sort_by_cached_key(|r| key(r));
@@ -119,7 +119,7 @@ mod tests {
         let mut all = Vec::new();
         for bucket in buckets {
             let sorted = kernel
-                .sort(AnyIter::from_boxed(bucket.into_stream::<i32>().unwrap()))
+                .sort(AnyIter::new(bucket.into_stream::<i32>().unwrap()))
                 .unwrap();
             all.extend(sorted.downcast::<i32>().unwrap());
         }

@@ -95,7 +95,7 @@ impl TextFileSource {
         end: u64,
         probe: Arc<OperatorProbe>,
     ) -> Result<BoxIter<String>> {
-        Ok(crate::data::boxed(self.lines(start, end, probe)?))
+        Ok(Box::new(self.lines(start, end, probe)?))
     }
 
     fn lines(&self, start: u64, end: u64, probe: Arc<OperatorProbe>) -> Result<Lines> {

@@ -1,11 +1,17 @@
 //! Narrow operators: Map, FlatMap, Filter and MapPartitions all transform one
 //! stream of records into another without looking at other partitions, so they
 //! share one kernel trait and one operator struct.
+//!
+//! Map and Filter run over whole batches (a map over a batch of same-sized
+//! records reuses its buffer; a filter compacts it in place), so a chain of
+//! them is one tight loop per operator per batch. FlatMap and MapPartitions
+//! pull their input record by record through a monomorphic loop and cut
+//! their output into batches.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::data::{AnyIter, BoxIter, Data, DataType};
+use crate::data::{AnyIter, Batch, BoxIter, Data, DataType, RecordFailure, Records};
 use crate::error::Result;
 
 /// A transformation of one stream (a whole input, or one partition of it).
@@ -49,7 +55,42 @@ impl<T, U, F> MapFn<T, U, F> {
 impl<T: Data, U: Data, F: Fn(T) -> U + Send + Sync + 'static> StreamTransform for MapFn<T, U, F> {
     fn apply(&self, input: AnyIter) -> Result<AnyIter> {
         let f = self.0.clone();
-        Ok(AnyIter::new(input.downcast::<T>()?.map(move |x| f(x))))
+        let batches = input.downcast_batches::<T>()?;
+        Ok(AnyIter::from_batches(batches.map(move |batch| {
+            batch.map(|records| records.into_iter().map(&*f).collect::<Vec<U>>())
+        })))
+    }
+}
+
+/// The kernel of a fallible Map: `f` applied to each record, the first
+/// `Err` ending the stream as a [`RecordFailure`] with the error's text.
+pub struct TryMapFn<T, U, F>(Arc<F>, PhantomData<fn(T) -> U>);
+
+impl<T, U, F> TryMapFn<T, U, F> {
+    /// Wraps a function.
+    pub fn new(f: F) -> Self {
+        TryMapFn(Arc::new(f), PhantomData)
+    }
+}
+
+// The error type is not a parameter of the kernel, so it need not be
+// `'static`: only the functions and the record types are kept.
+impl<T, U, E, F> StreamTransform for TryMapFn<T, U, F>
+where
+    T: Data,
+    U: Data,
+    E: std::fmt::Display,
+    F: Fn(T) -> std::result::Result<U, E> + Send + Sync + 'static,
+{
+    fn apply(&self, input: AnyIter) -> Result<AnyIter> {
+        let f = self.0.clone();
+        let batches = input.downcast_batches::<T>()?;
+        Ok(AnyIter::from_batches(batches.map(move |batch| {
+            batch?
+                .into_iter()
+                .map(|record| f(record).map_err(|error| RecordFailure(error.to_string())))
+                .collect::<Batch<U>>()
+        })))
     }
 }
 
@@ -77,6 +118,74 @@ where
     }
 }
 
+/// The kernel of a fallible FlatMap: like [`FlatMapFn`], the first `Err`
+/// ending the stream as a [`RecordFailure`].
+pub struct TryFlatMapFn<T, U, F>(Arc<F>, PhantomData<fn(T) -> U>);
+
+impl<T, U, F> TryFlatMapFn<T, U, F> {
+    /// Wraps a function.
+    pub fn new(f: F) -> Self {
+        TryFlatMapFn(Arc::new(f), PhantomData)
+    }
+}
+
+impl<T, U, I, E, F> StreamTransform for TryFlatMapFn<T, U, F>
+where
+    T: Data,
+    U: Data,
+    I: IntoIterator<Item = U>,
+    E: std::fmt::Display,
+    F: Fn(T) -> std::result::Result<I, E> + Send + Sync + 'static,
+{
+    fn apply(&self, input: AnyIter) -> Result<AnyIter> {
+        Ok(AnyIter::from_batches(TryFlatten {
+            input: input.downcast::<T>()?,
+            f: self.0.clone(),
+            ended: false,
+            _types: PhantomData,
+        }))
+    }
+}
+
+/// The output of a [`TryFlatMapFn`], in batches.
+struct TryFlatten<T, U, F> {
+    input: Records<T>,
+    f: Arc<F>,
+    ended: bool,
+    _types: PhantomData<fn() -> U>,
+}
+
+impl<T, U, I, E, F> Iterator for TryFlatten<T, U, F>
+where
+    I: IntoIterator<Item = U>,
+    E: std::fmt::Display,
+    F: Fn(T) -> std::result::Result<I, E>,
+{
+    type Item = Batch<U>;
+
+    fn next(&mut self) -> Option<Batch<U>> {
+        if self.ended {
+            return None;
+        }
+        let capacity = crate::data::batch_capacity::<U>();
+        let mut batch = Vec::with_capacity(capacity);
+        while batch.len() < capacity {
+            let Some(record) = self.input.next() else {
+                self.ended = true;
+                break;
+            };
+            match (self.f)(record) {
+                Ok(items) => batch.extend(items),
+                Err(error) => {
+                    self.ended = true;
+                    return Some(Err(RecordFailure(error.to_string())));
+                }
+            }
+        }
+        (!batch.is_empty()).then_some(Ok(batch))
+    }
+}
+
 /// The kernel of Filter: keeps records for which `f` is true.
 pub struct FilterFn<T, F>(Arc<F>, PhantomData<fn(T)>);
 
@@ -90,7 +199,17 @@ impl<T, F> FilterFn<T, F> {
 impl<T: Data, F: Fn(&T) -> bool + Send + Sync + 'static> StreamTransform for FilterFn<T, F> {
     fn apply(&self, input: AnyIter) -> Result<AnyIter> {
         let f = self.0.clone();
-        Ok(AnyIter::new(input.downcast::<T>()?.filter(move |x| f(x))))
+        let batches = input.downcast_batches::<T>()?;
+        let kept = batches.map(move |batch| {
+            batch.map(|mut records| {
+                records.retain(|record| f(record));
+                records
+            })
+        });
+        // An emptied batch is not worth a call downstream.
+        Ok(AnyIter::from_batches(kept.filter(|batch| {
+            batch.as_ref().map_or(true, |records| !records.is_empty())
+        })))
     }
 }
 
@@ -114,10 +233,10 @@ where
 {
     fn apply(&self, input: AnyIter) -> Result<AnyIter> {
         let f = self.0.clone();
-        let input = input.downcast::<T>()?;
+        let input: BoxIter<T> = Box::new(input.downcast::<T>()?);
         // Deferred so that the function runs (and may panic) under the
         // operator's guard, when the output is pulled.
-        Ok(AnyIter::from_boxed(super::keyed::lazily(move || f(input))))
+        Ok(AnyIter::new(super::keyed::lazily(move || f(input))))
     }
 }
 
@@ -132,6 +251,63 @@ mod tests {
             .downcast::<U>()
             .unwrap()
             .collect()
+    }
+
+    fn run_batches<U: Data>(kernel: &dyn StreamTransform, input: Vec<i32>) -> Vec<Batch<U>> {
+        kernel
+            .apply(AnyIter::new(input.into_iter()))
+            .unwrap()
+            .downcast_batches::<U>()
+            .unwrap()
+            .collect()
+    }
+
+    #[test]
+    fn batches_stay_batches_and_long_streams_are_cut() {
+        let input: Vec<i32> = (0..3000).collect();
+        let doubled = run_batches::<i32>(&MapFn::new(|x: i32| x * 2), input.clone());
+        let sizes: Vec<usize> = doubled.iter().map(|b| b.as_ref().unwrap().len()).collect();
+        assert_eq!(sizes, [1024, 1024, 952]);
+        let odd = run_batches::<i32>(&FilterFn::new(|x: &i32| x % 2 == 1), input.clone());
+        assert_eq!(
+            odd.iter().map(|b| b.as_ref().unwrap().len()).sum::<usize>(),
+            1500
+        );
+        let none = run_batches::<i32>(&FilterFn::new(|_: &i32| false), input.clone());
+        assert!(none.is_empty(), "emptied batches are dropped");
+        let many = run_batches::<i32>(&FlatMapFn::new(|x: i32| vec![x; 3]), input);
+        assert!(many.iter().all(|b| b.as_ref().unwrap().len() <= 1024));
+        assert_eq!(
+            many.iter()
+                .map(|b| b.as_ref().unwrap().len())
+                .sum::<usize>(),
+            9000
+        );
+    }
+
+    #[test]
+    fn fallible_kernels_end_the_stream_with_the_failure_as_a_value() {
+        let parse = TryMapFn::new(|x: i32| {
+            if x == 1500 {
+                Err(format!("bad {x}"))
+            } else {
+                Ok(x)
+            }
+        });
+        let out = run_batches::<i32>(&parse, (0..3000).collect());
+        // The batch before, then the failure (the operator's guard stops
+        // pulling there).
+        assert_eq!(out[0].as_ref().unwrap().len(), 1024);
+        assert_eq!(out[1], Err(RecordFailure("bad 1500".into())));
+
+        let split = TryFlatMapFn::new(|x: i32| if x == 7 { Err("seven") } else { Ok(vec![x, x]) });
+        let out = run_batches::<i32>(&split, (0..10).collect());
+        assert_eq!(out, [Err(RecordFailure("seven".into()))]);
+        let fine = run::<i32>(
+            &TryFlatMapFn::new(|x: i32| Ok::<_, String>(vec![x; 2])),
+            vec![1, 2],
+        );
+        assert_eq!(fine, [1, 1, 2, 2]);
     }
 
     #[test]
