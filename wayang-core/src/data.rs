@@ -332,11 +332,10 @@ impl AnyVec {
     pub fn into_batches<T: Data>(self) -> Result<AnyIter> {
         Ok(match Arc::try_unwrap(self.downcast::<T>()?) {
             Ok(owned) => AnyIter::from_vec(owned),
-            Err(records) => AnyIter::from_batches(SharedBatches(SharedRange {
-                end: records.len(),
-                records,
-                next: 0,
-            })),
+            Err(records) => {
+                let end = records.len();
+                AnyIter::from_batches(SharedBatches::new(records, 0, end))
+            }
         })
     }
 }
@@ -401,18 +400,47 @@ impl<T: Clone> Iterator for SharedRange<T> {
 }
 
 /// A shared collection's range in batches, each cloned from a slice (a
-/// `memcpy` for plain records).
-struct SharedBatches<T>(SharedRange<T>);
+/// `memcpy` for plain records). The readers of a cached collection often
+/// run one after another: once the others have dropped their handles, the
+/// last one moves the rest of its range out instead of cloning it.
+enum SharedBatches<T> {
+    Shared(SharedRange<T>),
+    Owned(std::vec::IntoIter<T>),
+}
+
+impl<T> SharedBatches<T> {
+    fn new(records: Arc<Vec<T>>, start: usize, end: usize) -> Self {
+        SharedBatches::Shared(SharedRange {
+            records,
+            next: start,
+            end,
+        })
+    }
+}
 
 impl<T: Clone> Iterator for SharedBatches<T> {
     type Item = Batch<T>;
 
     fn next(&mut self) -> Option<Batch<T>> {
-        let range = &mut self.0;
+        let capacity = batch_capacity::<T>();
+        let range = match self {
+            SharedBatches::Owned(records) => {
+                let batch: Vec<T> = records.take(capacity).collect();
+                return (!batch.is_empty()).then_some(Ok(batch));
+            }
+            SharedBatches::Shared(range) => range,
+        };
         if range.next >= range.end {
             return None;
         }
-        let end = range.end.min(range.next + batch_capacity::<T>());
+        if let Some(records) = Arc::get_mut(&mut range.records) {
+            let mut rest = std::mem::take(records);
+            rest.truncate(range.end);
+            rest.drain(..range.next);
+            *self = SharedBatches::Owned(rest.into_iter());
+            return self.next();
+        }
+        let end = range.end.min(range.next + capacity);
         let batch = range.records[range.next..end].to_vec();
         range.next = end;
         Some(Ok(batch))
@@ -562,11 +590,11 @@ impl<T: Data> ErasedOps for TypedOps<T> {
     fn iter_range(&self, records: AnyVec, start: usize, end: usize) -> Result<AnyIter> {
         let records = records.downcast::<T>()?;
         let end = end.min(records.len());
-        Ok(AnyIter::from_batches(SharedBatches(SharedRange {
+        Ok(AnyIter::from_batches(SharedBatches::new(
             records,
-            next: start.min(end),
+            start.min(end),
             end,
-        })))
+        )))
     }
 
     fn chain(&self, iters: Vec<AnyIter>) -> Result<AnyIter> {
@@ -656,6 +684,50 @@ mod tests {
         let streamed: Vec<String> = copy.into_stream().unwrap().collect();
         assert_eq!(streamed, ["a", "b"]);
         assert_eq!(all.into_vec::<String>().unwrap(), ["a", "b"]);
+    }
+
+    #[test]
+    fn the_last_reader_of_a_shared_collection_moves_instead_of_cloning() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static CLONES: AtomicUsize = AtomicUsize::new(0);
+        #[derive(Debug, PartialEq)]
+        struct Counted(usize);
+        impl Clone for Counted {
+            fn clone(&self) -> Self {
+                CLONES.fetch_add(1, Ordering::Relaxed);
+                Counted(self.0)
+            }
+        }
+        let ty = DataType::of::<Counted>();
+        let all = AnyVec::new((0..3000).map(Counted).collect());
+        let first = ty.iter(all.clone()).unwrap();
+        let second = ty.iter(all).unwrap();
+        assert_eq!(first.downcast::<Counted>().unwrap().count(), 3000);
+        assert_eq!(
+            CLONES.load(Ordering::Relaxed),
+            3000,
+            "the first reader clones"
+        );
+        let mut second = second.downcast::<Counted>().unwrap();
+        assert_eq!(second.next(), Some(Counted(0)));
+        assert_eq!(second.last(), Some(Counted(2999)));
+        assert_eq!(
+            CLONES.load(Ordering::Relaxed),
+            3000,
+            "the last reader moves"
+        );
+
+        // A range of a collection whose other readers are gone.
+        let all = AnyVec::new((0..3000).map(Counted).collect());
+        let middle: Vec<usize> = ty
+            .iter_range(all, 1000, 2500)
+            .unwrap()
+            .downcast::<Counted>()
+            .unwrap()
+            .map(|c| c.0)
+            .collect();
+        assert_eq!(middle, (1000..2500).collect::<Vec<_>>());
+        assert_eq!(CLONES.load(Ordering::Relaxed), 3000);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use wayang_core::job::fail_record;
 use wayang_core::operators::{
     Distinct, DistinctFns, GroupBy, GroupByFns, Operator, ReduceBy, ReduceByFns, ReduceValuesFns,
-    Sort, SortFns,
+    Sort, SortFns, WithKey,
 };
 use wayang_core::{Data, DataType};
 
@@ -174,7 +174,7 @@ where
 
     /// Like [`DataQuanta::reduce_values_by_key`] with a fallible `reduce`:
     /// the first `Err` fails the job with an `Error::Execution` naming this
-    /// operator and the error's text (sums that may overflow).
+    /// operator, the key and the error's text (sums that may overflow).
     ///
     /// ```
     /// # let ctx = wayang_core::WayangContext::new().with(wayang_java::plugin());
@@ -184,14 +184,20 @@ where
     ///     .try_reduce_values_by_key(|x: u64, y| x.checked_add(y).ok_or("the count overflows"))
     ///     .collect();
     /// let error = plan.execute(&ctx).unwrap_err().to_string();
-    /// assert_eq!(error, "operator ReduceBy #1 failed: the count overflows");
+    /// assert_eq!(error, "operator ReduceBy #1 failed: key \"a\": the count overflows");
     /// ```
     pub fn try_reduce_values_by_key<E: std::fmt::Display>(
         &self,
         reduce: impl Fn(V, V) -> Result<V, E> + Send + Sync + 'static,
-    ) -> DataQuanta<(K, V)> {
-        self.reduce_values_by_key(move |a, b| {
-            reduce(a, b).unwrap_or_else(|e| fail_record(e.to_string()))
-        })
+    ) -> DataQuanta<(K, V)>
+    where
+        K: std::fmt::Debug,
+    {
+        let combine = WithKey(move |key: &K, a, b| {
+            reduce(a, b).unwrap_or_else(|e| fail_record(format!("key {key:?}: {e}")))
+        });
+        let kernel = Arc::new(ReduceValuesFns::new(combine));
+        let data_type = DataType::of::<(K, V)>();
+        self.then(Operator::ReduceBy(ReduceBy { kernel, data_type }), &[])
     }
 }

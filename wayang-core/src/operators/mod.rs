@@ -50,7 +50,9 @@ pub use kind::OperatorKind;
 pub use local_callback_sink::{
     Callback, CollectHandle, CollectKernel, ForEachFn, ForEachKernel, LocalCallbackSink,
 };
-pub use reduce_by::{ReduceBy, ReduceByFns, ReduceByKernel, ReduceValuesFns};
+pub use reduce_by::{
+    CombineValues, ReduceBy, ReduceByFns, ReduceByKernel, ReduceValuesFns, WithKey, COMBINE_PROBE,
+};
 pub use registry_codec::{RegistryDecoder, RegistryEncoderFns, RegistryKey, RegistryShape};
 pub use sample::{Sample, SplitMix64};
 pub use sort::{Sort, SortFns, SortKernel};

@@ -18,7 +18,25 @@ pub trait ReduceByKernel: Send + Sync {
     /// Splits records into `parts` buckets by key hash (for shuffles; a
     /// partitioned platform reduces each partition first, then each bucket).
     fn partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>>;
+
+    /// The map side of a shuffle: combines a partition's records where that
+    /// pays, then splits them into `parts` buckets by key hash. Combining
+    /// is given up when the first [`COMBINE_PROBE`] records hold few
+    /// repeated keys (the reduce side combines anyway; a table of mostly
+    /// unique keys only costs memory and cache misses).
+    fn combine_and_partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
+        self.partition(self.reduce(input)?, parts)
+    }
 }
+
+/// How many records the map side of a shuffle combines before it checks
+/// whether combining pays: enough that a key set of a few thousand shows
+/// its repeats, small enough that its table stays in cache.
+pub const COMBINE_PROBE: usize = 20_000;
+
+/// Combining pays when the probe's table holds at most this share of the
+/// records it saw: a fifth of them folded into earlier keys at least.
+const COMBINE_PAYS: f64 = 0.8;
 
 /// Combines all records with equal keys with an associative, commutative
 /// function (so partial results may be combined in any order).
@@ -60,8 +78,10 @@ where
         let (key, reduce) = (self.key.clone(), self.reduce.clone());
         Ok(AnyIter::new(lazily(move || {
             let keyed = input.map(|record| (key(&record), record));
-            let (_, accumulators) = combine_by_key(keyed, &*reduce);
-            accumulators.into_iter().flatten()
+            combine_by_key(keyed, |_, a, b| reduce(a, b))
+                .values
+                .into_iter()
+                .flatten()
         })))
     }
 
@@ -71,30 +91,127 @@ where
             key_hash(&key(r))
         }))
     }
+
+    fn combine_and_partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
+        let (key, reduce) = (&*self.key, &*self.reduce);
+        let mut keyed = input.downcast::<T>()?.map(|record| (key(&record), record));
+        let table = combine_while_it_pays(&mut keyed, |_, a, b| reduce(a, b));
+        let combined = table.into_pairs().map(|(_, record)| record);
+        let rest = keyed.map(|(_, record)| record);
+        Ok(hash_partition(combined.chain(rest), parts, |r| {
+            key_hash(&key(r))
+        }))
+    }
 }
 
-/// Combines the values of equal keys: each key's slot (in first-seen
-/// order) and the slots' accumulated values (always `Some`; `Option` so a
-/// value can be moved out and back while combining).
-fn combine_by_key<K: Hash + Eq, V>(
-    pairs: impl Iterator<Item = (K, V)>,
-    reduce: impl Fn(V, V) -> V,
-) -> (FastMap<K, usize>, Vec<Option<V>>) {
-    let mut slots: FastMap<K, usize> = FastMap::default();
-    let mut values: Vec<Option<V>> = Vec::new();
-    for (key, value) in pairs {
-        match slots.entry(key) {
+/// A combining table: each key's slot in first-seen order and the slots'
+/// accumulated values (always `Some`; `Option` so a value can be moved out
+/// and back while combining).
+struct Table<K, V> {
+    slots: FastMap<K, usize>,
+    values: Vec<Option<V>>,
+}
+
+impl<K: Hash + Eq, V> Table<K, V> {
+    fn new() -> Self {
+        Table {
+            slots: FastMap::default(),
+            values: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, key: K, value: V, reduce: &impl Fn(&K, V, V) -> V) {
+        match self.slots.entry(key) {
             Entry::Occupied(slot) => {
-                let acc = &mut values[*slot.get()];
-                *acc = acc.take().map(|previous| reduce(previous, value));
+                let acc = &mut self.values[*slot.get()];
+                *acc = acc
+                    .take()
+                    .map(|previous| reduce(slot.key(), previous, value));
             }
             Entry::Vacant(slot) => {
-                slot.insert(values.len());
-                values.push(Some(value));
+                slot.insert(self.values.len());
+                self.values.push(Some(value));
             }
         }
     }
-    (slots, values)
+
+    /// The combined pairs in first-seen order of their keys.
+    fn into_pairs(self) -> impl Iterator<Item = (K, V)> {
+        let mut keys: Vec<Option<K>> = std::iter::repeat_with(|| None)
+            .take(self.values.len())
+            .collect();
+        for (key, slot) in self.slots {
+            keys[slot] = Some(key);
+        }
+        keys.into_iter()
+            .zip(self.values)
+            .filter_map(|(key, value)| Some((key?, value?)))
+    }
+}
+
+/// Combines `pairs` into a table while that pays (see
+/// [`ReduceByKernel::combine_and_partition`]); what is left of `pairs`
+/// when it stops is to be passed on uncombined.
+fn combine_while_it_pays<K: Hash + Eq, V>(
+    pairs: &mut impl Iterator<Item = (K, V)>,
+    reduce: impl Fn(&K, V, V) -> V,
+) -> Table<K, V> {
+    let mut table = Table::new();
+    let mut seen = 0usize;
+    for (key, value) in pairs.by_ref().take(COMBINE_PROBE) {
+        table.add(key, value, &reduce);
+        seen += 1;
+    }
+    if seen == COMBINE_PROBE && table.values.len() as f64 > COMBINE_PAYS * seen as f64 {
+        tracing::debug!(
+            keys = table.values.len(),
+            seen,
+            "map-side combining given up: few repeated keys"
+        );
+        return table;
+    }
+    for (key, value) in pairs {
+        table.add(key, value, &reduce);
+    }
+    table
+}
+
+/// Combines the values of equal keys.
+fn combine_by_key<K: Hash + Eq, V>(
+    pairs: impl Iterator<Item = (K, V)>,
+    reduce: impl Fn(&K, V, V) -> V,
+) -> Table<K, V> {
+    let mut table = Table::new();
+    for (key, value) in pairs {
+        table.add(key, value, &reduce);
+    }
+    table
+}
+
+/// How a [`ReduceValuesFns`] combines two values of one key: any
+/// `Fn(V, V) -> V`, or a function that also sees the key ([`WithKey`], to
+/// name it in an error).
+pub trait CombineValues<K, V>: Send + Sync + 'static {
+    /// Combines two values of `key`.
+    fn combine(&self, key: &K, a: V, b: V) -> V;
+}
+
+impl<K, V, F: Fn(V, V) -> V + Send + Sync + 'static> CombineValues<K, V> for F {
+    #[inline]
+    fn combine(&self, _: &K, a: V, b: V) -> V {
+        self(a, b)
+    }
+}
+
+/// A combining function `Fn(&K, V, V) -> V` that sees the key.
+pub struct WithKey<F>(pub F);
+
+impl<K, V, F: Fn(&K, V, V) -> V + Send + Sync + 'static> CombineValues<K, V> for WithKey<F> {
+    #[inline]
+    fn combine(&self, key: &K, a: V, b: V) -> V {
+        (self.0)(key, a, b)
+    }
 }
 
 /// The [`ReduceByKernel`] of pair records `(K, V)` keyed by their first
@@ -107,7 +224,8 @@ pub struct ReduceValuesFns<K, V, RF> {
 }
 
 impl<K, V, RF> ReduceValuesFns<K, V, RF> {
-    /// Wraps the function that combines two values of one key.
+    /// Wraps the function that combines two values of one key (a
+    /// [`CombineValues`]).
     pub fn new(reduce: RF) -> Self {
         ReduceValuesFns {
             reduce: Arc::new(reduce),
@@ -121,22 +239,13 @@ where
     (K, V): Data,
     K: Hash + Eq + Send + 'static,
     V: Send + 'static,
-    RF: Fn(V, V) -> V + Send + Sync + 'static,
+    RF: CombineValues<K, V>,
 {
     fn reduce(&self, input: AnyIter) -> Result<AnyIter> {
         let input = input.downcast::<(K, V)>()?;
         let reduce = self.reduce.clone();
         Ok(AnyIter::new(lazily(move || {
-            let (slots, values) = combine_by_key(input, &*reduce);
-            // Back to first-seen order: each key to the position of its value.
-            let mut keys: Vec<Option<K>> =
-                std::iter::repeat_with(|| None).take(values.len()).collect();
-            for (key, slot) in slots {
-                keys[slot] = Some(key);
-            }
-            keys.into_iter()
-                .zip(values)
-                .filter_map(|(key, value)| Some((key?, value?)))
+            combine_by_key(input, |k, a, b| reduce.combine(k, a, b)).into_pairs()
         })))
     }
 
@@ -145,6 +254,17 @@ where
         // returning the key by value.
         Ok(hash_partition(
             input.downcast::<(K, V)>()?,
+            parts,
+            |(key, _)| key_hash(key),
+        ))
+    }
+
+    fn combine_and_partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
+        let reduce = &*self.reduce;
+        let mut pairs = input.downcast::<(K, V)>()?;
+        let table = combine_while_it_pays(&mut pairs, |k, a, b| reduce.combine(k, a, b));
+        Ok(hash_partition(
+            table.into_pairs().chain(pairs),
             parts,
             |(key, _)| key_hash(key),
         ))
@@ -237,5 +357,68 @@ mod tests {
                 .collect()
         };
         assert_eq!(buckets(&by_pair), buckets(&by_key));
+    }
+
+    /// The map side combined, shuffled, and each bucket reduced: what the
+    /// spark platform computes.
+    fn shuffled(kernel: &dyn ReduceByKernel, input: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        let halves = [
+            input[..input.len() / 2].to_vec(),
+            input[input.len() / 2..].to_vec(),
+        ];
+        let mut buckets: Vec<Vec<(u64, u64)>> = vec![Vec::new(); 3];
+        for half in halves {
+            let parts = kernel.combine_and_partition(AnyIter::new(half.into_iter()), 3);
+            for (bucket, part) in parts.unwrap().into_iter().enumerate() {
+                buckets[bucket].extend(part.into_stream::<(u64, u64)>().unwrap());
+            }
+        }
+        for bucket in buckets {
+            let reduced = kernel.reduce(AnyIter::new(bucket.into_iter())).unwrap();
+            out.extend(reduced.downcast::<(u64, u64)>().unwrap());
+        }
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn map_side_combining_is_given_up_only_where_it_does_not_pay_and_results_agree() {
+        // Mostly unique keys (combining gives up after the probe), and a
+        // few keys repeated throughout (it combines).
+        let probe = COMBINE_PROBE as u64;
+        let unique: Vec<(u64, u64)> = (0..3 * probe).map(|i| (i % (2 * probe), i)).collect();
+        let repeated: Vec<(u64, u64)> = (0..3 * COMBINE_PROBE as u64).map(|i| (i % 7, i)).collect();
+        let by_pair = ReduceValuesFns::<u64, u64, _>::new(|a: u64, b: u64| a.wrapping_add(b));
+        let by_key = ReduceByFns::new(
+            |(k, _): &(u64, u64)| *k,
+            |a: (u64, u64), b: (u64, u64)| (a.0, a.1.wrapping_add(b.1)),
+        );
+        for input in [unique, repeated] {
+            let mut expected: Vec<(u64, u64)> = by_pair
+                .reduce(AnyIter::new(input.clone().into_iter()))
+                .unwrap()
+                .downcast()
+                .unwrap()
+                .collect();
+            expected.sort_unstable();
+            assert_eq!(shuffled(&by_pair, input.clone()), expected);
+            assert_eq!(shuffled(&by_key, input), expected);
+        }
+        // Given up: the keys after the probe repeat, but pass uncombined.
+        let input: Vec<(u64, u64)> = (0..3 * probe).map(|i| (i % (2 * probe), i)).collect();
+        let parts = by_pair
+            .combine_and_partition(AnyIter::new(input.into_iter()), 2)
+            .unwrap();
+        assert_eq!(
+            parts.iter().map(AnyVec::len).sum::<usize>(),
+            3 * COMBINE_PROBE
+        );
+        // Combining that pays shrinks what is shuffled.
+        let few: Vec<(u64, u64)> = (0..3 * COMBINE_PROBE as u64).map(|i| (i % 7, i)).collect();
+        let parts = by_pair
+            .combine_and_partition(AnyIter::new(few.into_iter()), 2)
+            .unwrap();
+        assert_eq!(parts.iter().map(AnyVec::len).sum::<usize>(), 7);
     }
 }

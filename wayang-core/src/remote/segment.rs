@@ -500,7 +500,7 @@ fn combine(
 ) -> Result<Vec<crate::data::AnyVec>> {
     let everything = |data_type: &DataType, input: AnyIter| Ok(vec![data_type.collect(input)?]);
     match (operator, side) {
-        (Operator::ReduceBy(r), _) => r.kernel.partition(r.kernel.reduce(input)?, buckets),
+        (Operator::ReduceBy(r), _) => r.kernel.combine_and_partition(input, buckets),
         (Operator::GroupBy(g), _) => g.kernel.partition(input, buckets),
         (Operator::Distinct(d), _) => d.kernel.partition(d.kernel.distinct(input)?, buckets),
         (Operator::Count(c), _) => {

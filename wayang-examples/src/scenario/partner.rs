@@ -105,24 +105,20 @@ pub fn build(plan: &PlanBuilder, job: &PartnerJob) -> SkippedLines {
     let cells = transactions
         .named("parse")
         .map(|t| ((t.month, t.category, t.customer), t.amount_cents))
-        .try_reduce_by_key(
-            |(key, _)| key.clone(),
-            |((month, category, customer), a), (_, b)| match a.checked_add(b) {
-                Some(sum) => Ok(((month, category, customer), sum)),
-                None => Err(format!(
-                    "customer {customer} in {month} {category}: the sum of amounts does not fit in 64 bits"
-                )),
-            },
-        )
+        // Pairs reduce by moving their key: no key is cloned per record.
+        // An error names the key (month, category, customer).
+        .try_reduce_values_by_key(|a: i64, b| {
+            a.checked_add(b)
+                .ok_or("the customer's spending in cents does not fit in 64 bits")
+        })
         .named("per customer")
         .map(|((month, category, _), cents)| ((month, category), (cents, 1u64)))
-        .try_reduce_by_key(
-            |(key, _)| key.clone(),
-            |((month, category), (a, n)), (_, (b, m))| match (a.checked_add(b), n.checked_add(m)) {
-                (Some(sum), Some(customers)) => Ok(((month, category), (sum, customers))),
-                _ => Err(format!("{month} {category}: the sum of cents does not fit in 64 bits")),
-            },
-        )
+        .try_reduce_values_by_key(|(a, n): (i64, u64), (b, m)| {
+            match (a.checked_add(b), n.checked_add(m)) {
+                (Some(sum), Some(customers)) => Ok((sum, customers)),
+                _ => Err("the sum of cents does not fit in 64 bits"),
+            }
+        })
         .named("per month and category");
     cells
         .map(|((month, category), (sum_cents, customers))| LocalAverage {

@@ -25,9 +25,7 @@ pub(crate) fn reduce_by(
     let [parts] = inputs(channels)?;
     let n = state(ctx)?.partitions;
     ctx.probe().mark_started();
-    let buckets = shuffle(parts, n, |part| {
-        r.kernel.partition(r.kernel.reduce(part)?, n)
-    })?;
+    let buckets = shuffle(parts, n, |part| r.kernel.combine_and_partition(part, n))?;
     let out = buckets
         .into_iter()
         .map(|bucket| r.kernel.reduce(gather(&r.data_type, bucket)?))
