@@ -137,7 +137,7 @@ impl Federation {
 
 fn cell_of(line: &str) -> (String, String) {
     let t = parse_transaction(line).unwrap();
-    (t.month, t.category)
+    (t.month.into(), t.category.into())
 }
 
 #[test]
@@ -174,7 +174,7 @@ fn job4_stays_right_when_partners_republish() {
     federation.edit(1, |line| {
         if corrected.is_none() {
             let t = parse_transaction(line).unwrap();
-            corrected = Some((t.month.clone(), t.category.clone()));
+            corrected = Some((String::from(t.month), String::from(t.category)));
             let cents = t.amount_cents + 10_000;
             let fields: Vec<&str> = line.split(',').collect();
             return Some(format!(

@@ -18,6 +18,7 @@ pub mod compare;
 pub mod demo;
 pub mod generate;
 pub mod global;
+pub mod label;
 pub mod model;
 pub mod partner;
 pub mod reference;
@@ -25,6 +26,7 @@ pub mod wire;
 
 use wayang_api::WayangContext;
 
+use label::Label;
 use model::{CellTotals, Contribution, GlobalAverage, LocalAverage, Transaction};
 
 /// Gives the scenario's record types a wire codec, so that the operators
@@ -34,8 +36,8 @@ pub fn register_wire_types() {
     use wayang_core::remote::register;
     register::<Transaction>();
     register::<Result<Transaction, String>>();
-    register::<((String, String, u64), i64)>();
-    register::<((String, String), (i64, u64))>();
+    register::<((Label, Label, u64), i64)>();
+    register::<((Label, Label), (i64, u64))>();
     register::<((String, String), CellTotals)>();
     register::<LocalAverage>();
     register::<Contribution>();

@@ -122,8 +122,8 @@ pub fn build(plan: &PlanBuilder, job: &PartnerJob) -> SkippedLines {
         .named("per month and category");
     cells
         .map(|((month, category), (sum_cents, customers))| LocalAverage {
-            month,
-            category,
+            month: month.into(),
+            category: category.into(),
             sum_cents,
             customers,
         })
@@ -136,8 +136,8 @@ pub fn build(plan: &PlanBuilder, job: &PartnerJob) -> SkippedLines {
         .map(
             move |((month, category), (sum_cents, customers))| Contribution {
                 partner: partner.clone(),
-                month,
-                category,
+                month: month.into(),
+                category: category.into(),
                 sum_cents,
                 customers,
             },

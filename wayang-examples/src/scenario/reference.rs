@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
+use super::label::Label;
 use super::model::{parse_transaction, CSV_HEADER};
 
 /// Per (month, category): sum of cents, customers, contributing partners.
@@ -14,7 +15,7 @@ pub type Globals = BTreeMap<(String, String), (i64, u64, u32)>;
 pub fn global_sums(partner_files: &[&Path], k: u64) -> std::io::Result<Globals> {
     let mut globals = Globals::new();
     for file in partner_files {
-        let mut cells: BTreeMap<(String, String), (i64, HashSet<u64>)> = BTreeMap::new();
+        let mut cells: BTreeMap<(Label, Label), (i64, HashSet<u64>)> = BTreeMap::new();
         for line in std::fs::read_to_string(file)?.lines() {
             if line.trim() == CSV_HEADER {
                 continue;
@@ -28,7 +29,8 @@ pub fn global_sums(partner_files: &[&Path], k: u64) -> std::io::Result<Globals> 
         }
         for (key, (sum, customers)) in cells {
             if customers.len() as u64 >= k {
-                let global = globals.entry(key).or_default();
+                let (month, category) = key;
+                let global = globals.entry((month.into(), category.into())).or_default();
                 global.0 += sum;
                 global.1 += customers.len() as u64;
                 global.2 += 1;
