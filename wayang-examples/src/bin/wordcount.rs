@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use wayang_api::{PlanBuilder, WayangContext};
+use wayang_api::PlanBuilder;
+use wayang_examples::scenario::PlatformChoice;
 
 /// Count the words of a text file with wayang-rs.
 #[derive(Parser)]
@@ -19,6 +20,9 @@ struct Args {
     /// Print the job report (records and time per operator) to stderr.
     #[arg(long)]
     report: bool,
+    /// The platforms the job may run on.
+    #[arg(long, value_enum, default_value_t = PlatformChoice::Java)]
+    platform: PlatformChoice,
 }
 
 fn main() -> ExitCode {
@@ -27,7 +31,7 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let path = args.file.unwrap_or_else(wayang_examples::sample_text_path);
-    let ctx = WayangContext::new().with(wayang_java::plugin());
+    let ctx = args.platform.context();
     let plan = PlanBuilder::new();
     let counts = wayang_examples::word_count(&plan, &path);
     let report = plan
