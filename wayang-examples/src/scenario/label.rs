@@ -179,7 +179,7 @@ mod tests {
         }
         assert!(matches!(Label::new(&"x".repeat(23)).0, Repr::Inline { .. }));
         assert!(matches!(Label::new(long).0, Repr::Heap(_)));
-        let mut sorted = vec![Label::new("b"), Label::new(long), Label::new("a")];
+        let mut sorted = [Label::new("b"), Label::new(long), Label::new("a")];
         sorted.sort();
         let texts: Vec<&str> = sorted.iter().map(|l| l.as_str()).collect();
         assert_eq!(texts, ["a", long, "b"]);

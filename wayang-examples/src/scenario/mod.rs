@@ -27,7 +27,7 @@ pub mod wire;
 use wayang_api::WayangContext;
 
 use label::Label;
-use model::{CellTotals, Contribution, GlobalAverage, LocalAverage, Transaction};
+use model::{CellTotals, Contribution, Customers, GlobalAverage, LocalAverage, Transaction};
 
 /// Gives the scenario's record types a wire codec, so that the operators
 /// between them can run on a Spark cluster (docs/spark.md): the jobs call it
@@ -36,7 +36,7 @@ pub fn register_wire_types() {
     use wayang_core::remote::register;
     register::<Transaction>();
     register::<Result<Transaction, String>>();
-    register::<((Label, Label, u64), i64)>();
+    register::<((Label, Label), (i64, Customers))>();
     register::<((Label, Label), (i64, u64))>();
     register::<((String, String), CellTotals)>();
     register::<LocalAverage>();

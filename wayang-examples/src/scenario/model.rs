@@ -1,6 +1,8 @@
 //! The scenario's records. Amounts are integer cents, so sums are exact on
 //! every platform whatever order partial sums are combined in.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 
 use super::label::Label;
@@ -19,6 +21,52 @@ pub struct Transaction {
     pub category: Label,
     /// The amount in cents.
     pub amount_cents: i64,
+}
+
+/// The distinct customers of a cell (a month and category), built by
+/// merging: a single customer needs no allocation, more are a hash set. A
+/// partner counts its cells' customers with it on the map side of the
+/// aggregation, as a hand-written program would, instead of reducing by
+/// customer first (a table with an entry per customer and cell).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Customers {
+    /// One customer.
+    One(u64),
+    /// Several.
+    Many(HashSet<u64, foldhash::fast::RandomState>),
+}
+
+impl Customers {
+    /// The union of two sets of customers.
+    pub fn merge(self, other: Customers) -> Customers {
+        match (self, other) {
+            (Customers::One(a), Customers::One(b)) if a == b => Customers::One(a),
+            (Customers::One(a), Customers::One(b)) => Customers::Many([a, b].into_iter().collect()),
+            (Customers::Many(mut set), Customers::One(one))
+            | (Customers::One(one), Customers::Many(mut set)) => {
+                set.insert(one);
+                Customers::Many(set)
+            }
+            (Customers::Many(a), Customers::Many(b)) => {
+                let (mut larger, smaller) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+                larger.extend(smaller);
+                Customers::Many(larger)
+            }
+        }
+    }
+
+    /// How many customers.
+    pub fn len(&self) -> u64 {
+        match self {
+            Customers::One(_) => 1,
+            Customers::Many(set) => set.len() as u64,
+        }
+    }
+
+    /// Never: a cell has at least one customer.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// The CSV header of a transaction history.
@@ -299,6 +347,20 @@ impl GlobalAverage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn customer_sets_merge_to_their_union_in_any_order() {
+        let one = |c| Customers::One(c);
+        assert_eq!(one(1).merge(one(1)), one(1));
+        let pairs = one(1).merge(one(2));
+        assert_eq!(pairs.len(), 2);
+        let left = one(3).merge(pairs.clone()).merge(one(1));
+        let right = one(4).merge(one(3)).merge(one(1).merge(pairs));
+        assert_eq!(left.len(), 3);
+        assert_eq!(right.len(), 4);
+        assert_eq!(left.clone().merge(right.clone()), right.merge(left));
+        assert!(!one(7).is_empty());
+    }
 
     #[test]
     fn parses_a_line() {

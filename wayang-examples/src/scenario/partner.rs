@@ -15,7 +15,9 @@ use std::path::PathBuf;
 use wayang_api::kafka::KafkaCluster;
 use wayang_api::{Collector, DataQuanta, PlanBuilder};
 
-use super::model::{parse_transaction, Contribution, LocalAverage, Transaction, CSV_HEADER};
+use super::model::{
+    parse_transaction, Contribution, Customers, LocalAverage, Transaction, CSV_HEADER,
+};
 use super::wire::{self, ContributionV2, RecordFormat};
 
 /// What to do with a CSV line that does not parse.
@@ -101,25 +103,23 @@ pub fn build(plan: &PlanBuilder, job: &PartnerJob) -> SkippedLines {
             (parsed.flat_map(Result::ok), SkippedLines(Some(skipped)))
         }
     };
-    // Spending per customer first: a customer counts once per month and category.
+    // Per month and category: the sum of cents and the set of customers (a
+    // customer counts once per cell). The sets are built on the map side,
+    // so the shuffle carries one set per cell and partition. An error
+    // names the key (month, category).
     let cells = transactions
         .named("parse")
-        .map(|t| ((t.month, t.category, t.customer), t.amount_cents))
-        // Pairs reduce by moving their key: no key is cloned per record.
-        // An error names the key (month, category, customer).
-        .try_reduce_values_by_key(|a: i64, b| {
+        .map(|t| {
+            let cell = (t.month, t.category);
+            (cell, (t.amount_cents, Customers::One(t.customer)))
+        })
+        .try_reduce_values_by_key(|(a, these): (i64, Customers), (b, those)| {
             a.checked_add(b)
-                .ok_or("the customer's spending in cents does not fit in 64 bits")
+                .map(|sum| (sum, these.merge(those)))
+                .ok_or("the sum of cents does not fit in 64 bits")
         })
-        .named("per customer")
-        .map(|((month, category, _), cents)| ((month, category), (cents, 1u64)))
-        .try_reduce_values_by_key(|(a, n): (i64, u64), (b, m)| {
-            match (a.checked_add(b), n.checked_add(m)) {
-                (Some(sum), Some(customers)) => Ok((sum, customers)),
-                _ => Err("the sum of cents does not fit in 64 bits"),
-            }
-        })
-        .named("per month and category");
+        .named("per month and category")
+        .map(|(cell, (sum_cents, customers))| (cell, (sum_cents, customers.len())));
     cells
         .map(|((month, category), (sum_cents, customers))| LocalAverage {
             month: month.into(),
