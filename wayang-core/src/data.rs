@@ -44,9 +44,10 @@ pub type Batch<T> = std::result::Result<Vec<T>, RecordFailure>;
 /// operators.
 pub type BoxBatches<T> = Box<dyn Iterator<Item = Batch<T>> + Send>;
 
-/// The most records a batch holds: 1024 (at 8 bytes each a batch and the
-/// next operator's output both stay in L1). A dynamic call per batch is then
-/// noise, and see [`batch_capacity`] for wide records.
+/// The most records a batch holds: 1024. At 8 bytes each, a batch and the
+/// next operator's output both stay in L1, and a dynamic call per batch is
+/// noise (256 and 4096 measured slower: docs/benchmarks.md). Wide records
+/// get fewer per batch, see [`batch_capacity`].
 pub const BATCH_RECORDS: usize = 1024;
 
 /// The most bytes of records (their inline part) a batch holds, so that a
