@@ -51,13 +51,14 @@ pub type BoxBatches<T> = Box<dyn Iterator<Item = Batch<T>> + Send>;
 pub const BATCH_RECORDS: usize = 1024;
 
 /// The most bytes of records (their inline part) a batch holds, so that a
-/// batch of wide records stays cache-sized and a stream of a few records
-/// does not allocate room for a thousand.
+/// batch of wide records stays cache-sized: a batch's buffer, allocated
+/// whole when the stream's length is unknown, is at most 32 KiB (or one
+/// record, for records wider than that).
 const BATCH_BYTES: usize = 32 << 10;
 
 /// How many records of `T` a batch holds when a stream is cut into batches.
 pub fn batch_capacity<T>() -> usize {
-    (BATCH_BYTES / std::mem::size_of::<T>().max(1)).clamp(16, BATCH_RECORDS)
+    (BATCH_BYTES / std::mem::size_of::<T>().max(1)).clamp(1, BATCH_RECORDS)
 }
 
 /// Boxes a stream of batches on cache lines of its own.
@@ -432,9 +433,14 @@ impl<T: Clone> Iterator for SharedBatches<T> {
             SharedBatches::Shared(range) => range,
         };
         if range.next >= range.end {
+            // Done: let go of the collection, so that a reader still at
+            // work may find itself the last and move instead of cloning.
+            *self = SharedBatches::Owned(Vec::new().into_iter());
             return None;
         }
-        if let Some(records) = Arc::get_mut(&mut range.records) {
+        // A plain load first: `get_mut` writes the shared counter.
+        let unique = Arc::strong_count(&range.records) == 1;
+        if let Some(records) = unique.then(|| Arc::get_mut(&mut range.records)).flatten() {
             let mut rest = std::mem::take(records);
             rest.truncate(range.end);
             rest.drain(..range.next);
@@ -718,6 +724,28 @@ mod tests {
             "the last reader moves"
         );
 
+        // The other reader lets go half-way: the rest is moved.
+        let all = AnyVec::new((0..3000).map(Counted).collect());
+        let mut first = ty.iter(all.clone()).unwrap().downcast::<Counted>().unwrap();
+        let second = ty.iter(all).unwrap();
+        assert_eq!(first.next(), Some(Counted(0)));
+        let before = CLONES.load(Ordering::Relaxed);
+        assert_eq!(before, 3000 + 1024, "one batch cloned");
+        let mut second = second.downcast::<Counted>().unwrap();
+        assert_eq!(second.next(), Some(Counted(0)));
+        assert_eq!(CLONES.load(Ordering::Relaxed), before + 1024);
+        drop(first);
+        assert_eq!(second.by_ref().take(1023).count(), 1023);
+        assert_eq!(
+            second.map(|c| c.0).sum::<usize>(),
+            (1024..3000).sum::<usize>()
+        );
+        assert_eq!(
+            CLONES.load(Ordering::Relaxed),
+            before + 1024,
+            "the rest moved"
+        );
+
         // A range of a collection whose other readers are gone.
         let all = AnyVec::new((0..3000).map(Counted).collect());
         let middle: Vec<usize> = ty
@@ -728,7 +756,33 @@ mod tests {
             .map(|c| c.0)
             .collect();
         assert_eq!(middle, (1000..2500).collect::<Vec<_>>());
-        assert_eq!(CLONES.load(Ordering::Relaxed), 3000);
+        assert_eq!(CLONES.load(Ordering::Relaxed), before + 1024);
+    }
+
+    #[test]
+    fn a_failure_reaching_a_record_consumer_is_raised_as_that_operators_failure() {
+        let batches = || -> BoxBatches<u32> {
+            Box::new(vec![Ok(vec![1, 2]), Err(RecordFailure("bad".into()))].into_iter())
+        };
+        let ty = DataType::of::<u32>();
+        let consumers: [fn(BoxBatches<u32>); 3] = [
+            |b: BoxBatches<u32>| drop(Records::new(b).collect::<Vec<_>>()),
+            |b: BoxBatches<u32>| Records::new(b).for_each(drop),
+            |b: BoxBatches<u32>| {
+                drop(DataType::of::<u32>().collect(AnyIter::from_boxed_batches(b)))
+            },
+        ];
+        for consume in consumers {
+            let raised =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| consume(batches())));
+            let payload = raised.expect_err("the failure is raised");
+            assert_eq!(crate::job::panic_message(payload.as_ref()), "bad");
+        }
+        let counted = ty.count(AnyIter::from_boxed_batches(batches())).unwrap();
+        let raised = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            counted.downcast::<u64>().unwrap().count()
+        }));
+        assert!(raised.is_err(), "count raises it too");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The scenario's partner job against the plain-Rust reference
 //! (`scenario::reference`), which reads the same CSV and computes the same
-//! cells without wayang: CSV parsing, spending per customer, per month and
-//! category. The job also sorts its cells into a local file and publishes
+//! cells without wayang: CSV parsing, then per month and category the sum of
+//! cents and the distinct customers. The job also sorts its cells into a
+//! local file and publishes
 //! them to a transactional Kafka table (an embedded cluster here). Prints
 //! figures; asserts nothing about speed (see docs/benchmarks.md). Target on
 //! 2 cores: spark at least 150 MB/s of CSV and within 1.5x of the reference.

@@ -5,7 +5,7 @@ use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::keyed::{hash_partition, key_hash, lazily, FastMap};
+use super::keyed::{bucket_of, hash_partition, key_hash, lazily, FastMap};
 use crate::data::{AnyIter, AnyVec, Data, DataType};
 use crate::error::Result;
 
@@ -19,11 +19,12 @@ pub trait ReduceByKernel: Send + Sync {
     /// partitioned platform reduces each partition first, then each bucket).
     fn partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>>;
 
-    /// The map side of a shuffle: combines a partition's records where that
-    /// pays, then splits them into `parts` buckets by key hash. Combining
-    /// is given up when the first [`COMBINE_PROBE`] records hold few
-    /// repeated keys (the reduce side combines anyway; a table of mostly
-    /// unique keys only costs memory and cache misses).
+    /// The map side of a shuffle: combines a partition's records, then
+    /// splits them into `parts` buckets by key hash. By default it combines
+    /// everything; the typed kernels give combining up when the first
+    /// [`COMBINE_PROBE`] records hold few repeated keys (the reduce side
+    /// combines anyway; a table of mostly unique keys only costs memory
+    /// and cache misses).
     fn combine_and_partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
         self.partition(self.reduce(input)?, parts)
     }
@@ -94,13 +95,20 @@ where
 
     fn combine_and_partition(&self, input: AnyIter, parts: usize) -> Result<Vec<AnyVec>> {
         let (key, reduce) = (&*self.key, &*self.reduce);
-        let mut keyed = input.downcast::<T>()?.map(|record| (key(&record), record));
+        let mut records = input.downcast::<T>()?;
+        let mut keyed = records.by_ref().map(|record| (key(&record), record));
         let table = combine_while_it_pays(&mut keyed, |_, a, b| reduce(a, b));
-        let combined = table.into_pairs().map(|(_, record)| record);
-        let rest = keyed.map(|(_, record)| record);
-        Ok(hash_partition(combined.chain(rest), parts, |r| {
-            key_hash(&key(r))
-        }))
+        // The table's records are bucketed by the keys it holds, the rest
+        // (if combining was given up) by a key computed once each.
+        let parts = parts.max(1);
+        let mut buckets: Vec<Vec<T>> = (0..parts).map(|_| Vec::new()).collect();
+        for (k, record) in table.into_pairs() {
+            buckets[bucket_of(key_hash(&k), parts)].push(record);
+        }
+        for record in records {
+            buckets[bucket_of(key_hash(&key(&record)), parts)].push(record);
+        }
+        Ok(buckets.into_iter().map(AnyVec::new).collect())
     }
 }
 

@@ -63,7 +63,8 @@ impl<T: Data, U: Data, F: Fn(T) -> U + Send + Sync + 'static> StreamTransform fo
 }
 
 /// The kernel of a fallible Map: `f` applied to each record, the first
-/// `Err` ending the stream as a [`RecordFailure`] with the error's text.
+/// `Err` ending the stream as a [`RecordFailure`] with the error's text
+/// (nothing follows it).
 pub struct TryMapFn<T, U, F>(Arc<F>, PhantomData<fn(T) -> U>);
 
 impl<T, U, F> TryMapFn<T, U, F> {
@@ -85,11 +86,19 @@ where
     fn apply(&self, input: AnyIter) -> Result<AnyIter> {
         let f = self.0.clone();
         let batches = input.downcast_batches::<T>()?;
-        Ok(AnyIter::from_batches(batches.map(move |batch| {
-            batch?
-                .into_iter()
-                .map(|record| f(record).map_err(|error| RecordFailure(error.to_string())))
-                .collect::<Batch<U>>()
+        let mut failed = false;
+        Ok(AnyIter::from_batches(batches.map_while(move |batch| {
+            if failed {
+                return None;
+            }
+            let mapped = batch.and_then(|records| {
+                records
+                    .into_iter()
+                    .map(|record| f(record).map_err(|error| RecordFailure(error.to_string())))
+                    .collect::<Batch<U>>()
+            });
+            failed = mapped.is_err();
+            Some(mapped)
         })))
     }
 }
@@ -134,6 +143,7 @@ where
     T: Data,
     U: Data,
     I: IntoIterator<Item = U>,
+    I::IntoIter: Send + 'static,
     E: std::fmt::Display,
     F: Fn(T) -> std::result::Result<I, E> + Send + Sync + 'static,
 {
@@ -141,41 +151,51 @@ where
         Ok(AnyIter::from_batches(TryFlatten {
             input: input.downcast::<T>()?,
             f: self.0.clone(),
+            pending: None::<I::IntoIter>,
             ended: false,
-            _types: PhantomData,
         }))
     }
 }
 
-/// The output of a [`TryFlatMapFn`], in batches.
-struct TryFlatten<T, U, F> {
+/// The output of a [`TryFlatMapFn`], in batches of at most
+/// [`crate::data::batch_capacity`] records, however many one record expands
+/// to: `pending` holds what is left of the last record's output.
+struct TryFlatten<T, P, F> {
     input: Records<T>,
     f: Arc<F>,
+    pending: Option<P>,
     ended: bool,
-    _types: PhantomData<fn() -> U>,
 }
 
-impl<T, U, I, E, F> Iterator for TryFlatten<T, U, F>
+impl<T, P, I, E, F> Iterator for TryFlatten<T, P, F>
 where
-    I: IntoIterator<Item = U>,
+    P: Iterator,
+    I: IntoIterator<Item = P::Item, IntoIter = P>,
     E: std::fmt::Display,
     F: Fn(T) -> std::result::Result<I, E>,
 {
-    type Item = Batch<U>;
+    type Item = Batch<P::Item>;
 
-    fn next(&mut self) -> Option<Batch<U>> {
+    fn next(&mut self) -> Option<Self::Item> {
         if self.ended {
             return None;
         }
-        let capacity = crate::data::batch_capacity::<U>();
+        let capacity = crate::data::batch_capacity::<P::Item>();
         let mut batch = Vec::with_capacity(capacity);
-        while batch.len() < capacity {
+        loop {
+            if let Some(items) = &mut self.pending {
+                batch.extend(items.by_ref().take(capacity - batch.len()));
+                if batch.len() == capacity {
+                    break;
+                }
+                self.pending = None;
+            }
             let Some(record) = self.input.next() else {
                 self.ended = true;
                 break;
             };
             match (self.f)(record) {
-                Ok(items) => batch.extend(items),
+                Ok(items) => self.pending = Some(items.into_iter()),
                 Err(error) => {
                     self.ended = true;
                     return Some(Err(RecordFailure(error.to_string())));
@@ -295,14 +315,22 @@ mod tests {
             }
         });
         let out = run_batches::<i32>(&parse, (0..3000).collect());
-        // The batch before, then the failure (the operator's guard stops
-        // pulling there).
+        assert_eq!(
+            out.len(),
+            2,
+            "the batch before, then the failure, then nothing"
+        );
         assert_eq!(out[0].as_ref().unwrap().len(), 1024);
         assert_eq!(out[1], Err(RecordFailure("bad 1500".into())));
 
         let split = TryFlatMapFn::new(|x: i32| if x == 7 { Err("seven") } else { Ok(vec![x, x]) });
         let out = run_batches::<i32>(&split, (0..10).collect());
         assert_eq!(out, [Err(RecordFailure("seven".into()))]);
+        // One record's output larger than a batch is spread over batches.
+        let wide = TryFlatMapFn::new(|x: i32| Ok::<_, String>(vec![x; 2500]));
+        let out = run_batches::<i32>(&wide, vec![1, 2]);
+        let sizes: Vec<usize> = out.iter().map(|b| b.as_ref().unwrap().len()).collect();
+        assert_eq!(sizes, [1024, 1024, 1024, 1024, 904]);
         let fine = run::<i32>(
             &TryFlatMapFn::new(|x: i32| Ok::<_, String>(vec![x; 2])),
             vec![1, 2],

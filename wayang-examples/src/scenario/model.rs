@@ -91,10 +91,15 @@ pub fn parse_transaction(line: &str) -> Result<Transaction, String> {
         .parse()
         .map_err(|_| format!("tx_id {tx_id:?} is not a number"))?;
     let timestamp = timestamp.trim();
-    let valid_month = timestamp.len() >= 7
-        && timestamp.as_bytes()[4] == b'-'
-        && timestamp[..4].bytes().all(|b| b.is_ascii_digit())
-        && matches!(timestamp[5..7].parse::<u8>(), Ok(1..=12));
+    // Bytes, not string slices: a slice through a multi-byte character
+    // would panic, and such a line is a bad line like any other.
+    let valid_month = match timestamp.as_bytes() {
+        [y0, y1, y2, y3, b'-', m0, m1, ..] => {
+            [y0, y1, y2, y3, m0, m1].iter().all(|b| b.is_ascii_digit())
+                && (1..=12).contains(&((m0 - b'0') * 10 + (m1 - b'0')))
+        }
+        _ => false,
+    };
     if !valid_month {
         return Err(format!(
             "timestamp {timestamp:?} is not ISO-8601 (YYYY-MM-DDThh:mm:ssZ)"
@@ -347,6 +352,21 @@ impl GlobalAverage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_timestamp_with_a_multibyte_character_is_a_bad_line_not_a_panic() {
+        for stamp in [
+            "2025-0é-01T00:00:00Z",
+            "202é-03-01",
+            "2025-é",
+            "2025-13-01",
+            "2025-00-01",
+        ] {
+            let line = format!("1,{stamp},2,books,1.00");
+            assert!(parse_transaction(&line).is_err(), "{line}");
+        }
+        assert!(parse_transaction("1,2025-12-31T23:59:59Z,2,books,1.00").is_ok());
+    }
 
     #[test]
     fn customer_sets_merge_to_their_union_in_any_order() {
