@@ -154,11 +154,10 @@ impl<T> Records<T> {
     #[cold]
     fn refill(&mut self) -> bool {
         match self.batches.next() {
-            Some(Ok(batch)) => {
-                self.current = batch.into_iter();
+            Some(batch) => {
+                self.current = records_or_raise(batch).into_iter();
                 true
             }
-            Some(Err(failure)) => fail_record(failure.0),
             None => false,
         }
     }
@@ -189,13 +188,16 @@ impl<T> Iterator for Records<T> {
     {
         let mut acc = self.current.fold(init, &mut f);
         for batch in self.batches {
-            match batch {
-                Ok(batch) => acc = batch.into_iter().fold(acc, &mut f),
-                Err(failure) => fail_record(failure.0),
-            }
+            acc = records_or_raise(batch).into_iter().fold(acc, &mut f);
         }
         acc
     }
+}
+
+/// A batch's records, or its failure raised as the failure of the operator
+/// consuming it (see [`Records`]).
+fn records_or_raise<T>(batch: Batch<T>) -> Vec<T> {
+    batch.unwrap_or_else(|failure| fail_record(failure.0))
 }
 
 /// A stream of records of some [`Data`] type, erased; it moves in batches.
@@ -580,7 +582,7 @@ impl<T: Data> ErasedOps for TypedOps<T> {
     fn collect(&self, iter: AnyIter) -> Result<AnyVec> {
         let mut all: Vec<T> = Vec::new();
         for batch in iter.downcast_batches::<T>()? {
-            let batch = batch.unwrap_or_else(|failure| fail_record(failure.0));
+            let batch = records_or_raise(batch);
             if all.is_empty() {
                 all = batch;
             } else {
@@ -645,10 +647,7 @@ impl<T: Data> ErasedOps for TypedOps<T> {
         let batches = iter.downcast_batches::<T>()?;
         Ok(AnyIter::new(std::iter::once_with(move || {
             batches
-                .map(|batch| match batch {
-                    Ok(batch) => batch.len() as u64,
-                    Err(failure) => fail_record(failure.0),
-                })
+                .map(|batch| records_or_raise(batch).len() as u64)
                 .sum::<u64>()
         })))
     }

@@ -30,18 +30,27 @@ pub(crate) fn hash_partition<T: Data>(
     parts: usize,
     hash: impl Fn(&T) -> u64,
 ) -> Vec<AnyVec> {
+    partition_hashed(records.map(|record| (hash(&record), record)), parts)
+}
+
+/// Splits records into `parts` buckets by the hash paired with each,
+/// keeping the input order inside each bucket: for callers that already
+/// hold the key (a combining table) and need not compute it again.
+pub(crate) fn partition_hashed<T: Data>(
+    hashed: impl Iterator<Item = (u64, T)>,
+    parts: usize,
+) -> Vec<AnyVec> {
     let parts = parts.max(1);
     let mut buckets: Vec<Vec<T>> = (0..parts).map(|_| Vec::new()).collect();
-    for record in records {
-        let bucket = bucket_of(hash(&record), parts);
-        buckets[bucket].push(record);
+    for (hash, record) in hashed {
+        buckets[bucket_of(hash, parts)].push(record);
     }
     buckets.into_iter().map(AnyVec::new).collect()
 }
 
 /// The bucket of a hash among `parts` buckets (Lemire's multiply-shift, which
 /// avoids the bias and the division of `hash % parts`).
-pub(crate) fn bucket_of(hash: u64, parts: usize) -> usize {
+fn bucket_of(hash: u64, parts: usize) -> usize {
     ((u128::from(hash) * parts as u128) >> 64) as usize
 }
 

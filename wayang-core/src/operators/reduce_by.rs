@@ -5,7 +5,7 @@ use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use super::keyed::{bucket_of, hash_partition, key_hash, lazily, FastMap};
+use super::keyed::{hash_partition, key_hash, lazily, partition_hashed, FastMap};
 use crate::data::{AnyIter, AnyVec, Data, DataType};
 use crate::error::Result;
 
@@ -100,15 +100,9 @@ where
         let table = combine_while_it_pays(&mut keyed, |_, a, b| reduce(a, b));
         // The table's records are bucketed by the keys it holds, the rest
         // (if combining was given up) by a key computed once each.
-        let parts = parts.max(1);
-        let mut buckets: Vec<Vec<T>> = (0..parts).map(|_| Vec::new()).collect();
-        for (k, record) in table.into_pairs() {
-            buckets[bucket_of(key_hash(&k), parts)].push(record);
-        }
-        for record in records {
-            buckets[bucket_of(key_hash(&key(&record)), parts)].push(record);
-        }
-        Ok(buckets.into_iter().map(AnyVec::new).collect())
+        let combined = table.into_pairs().map(|(k, record)| (key_hash(&k), record));
+        let rest = records.map(|record| (key_hash(&key(&record)), record));
+        Ok(partition_hashed(combined.chain(rest), parts))
     }
 }
 
@@ -144,6 +138,12 @@ impl<K: Hash + Eq, V> Table<K, V> {
         }
     }
 
+    fn add_all(&mut self, pairs: impl Iterator<Item = (K, V)>, reduce: &impl Fn(&K, V, V) -> V) {
+        for (key, value) in pairs {
+            self.add(key, value, reduce);
+        }
+    }
+
     /// The combined pairs in first-seen order of their keys.
     fn into_pairs(self) -> impl Iterator<Item = (K, V)> {
         let mut keys: Vec<Option<K>> = std::iter::repeat_with(|| None)
@@ -167,10 +167,8 @@ fn combine_while_it_pays<K: Hash + Eq, V>(
 ) -> Table<K, V> {
     let mut table = Table::new();
     let mut seen = 0usize;
-    for (key, value) in pairs.by_ref().take(COMBINE_PROBE) {
-        table.add(key, value, &reduce);
-        seen += 1;
-    }
+    let probe = pairs.by_ref().take(COMBINE_PROBE).inspect(|_| seen += 1);
+    table.add_all(probe, &reduce);
     if seen == COMBINE_PROBE && table.values.len() as f64 > COMBINE_PAYS * seen as f64 {
         tracing::debug!(
             keys = table.values.len(),
@@ -179,9 +177,7 @@ fn combine_while_it_pays<K: Hash + Eq, V>(
         );
         return table;
     }
-    for (key, value) in pairs {
-        table.add(key, value, &reduce);
-    }
+    table.add_all(pairs, &reduce);
     table
 }
 
@@ -191,9 +187,7 @@ fn combine_by_key<K: Hash + Eq, V>(
     reduce: impl Fn(&K, V, V) -> V,
 ) -> Table<K, V> {
     let mut table = Table::new();
-    for (key, value) in pairs {
-        table.add(key, value, &reduce);
-    }
+    table.add_all(pairs, &reduce);
     table
 }
 
