@@ -45,13 +45,7 @@ fn build(plan_name: &str, plan: &PlanBuilder, size: u64, text: &std::path::Path,
         }
         "heavy aggregation" => {
             let source = pin(plan.read_collection(0..size), pins, 0);
-            let heavy = source
-                .map(|x| {
-                    (0..40).fold(x, |y, _| {
-                        y.wrapping_mul(6364136223846793005).wrapping_add(1)
-                    })
-                })
-                .with_udf_cost(40.0);
+            let heavy = source.map(|x| work(x, 40)).with_udf_cost(udf_cost(40));
             let heavy = pin(heavy, pins, 1);
             let reduced = pin(
                 heavy
@@ -92,10 +86,41 @@ fn build(plan_name: &str, plan: &PlanBuilder, size: u64, text: &std::path::Path,
     }
 }
 
+/// `rounds` rounds of a mixing step: CPU work the compiler cannot fold.
+/// (Until 2026-12-04 the bench used rounds of a multiply-add, which the
+/// compiler folds into one: its "CPU-heavy" maps cost about as much as a
+/// trivial one while their hints said 40 and 60 times that.)
+fn work(x: u64, rounds: u32) -> u64 {
+    let mut y = x;
+    for _ in 0..rounds {
+        y = (y ^ (y >> 31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    y
+}
+
+/// The honest `with_udf_cost` hint for `rounds` rounds of [`work`]: their
+/// time over the calibrated time of a trivial map, as a user who timed the
+/// function would give it.
+fn udf_cost(rounds: u32) -> f64 {
+    static ROUND_NS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    let round_ns = *ROUND_NS.get_or_init(|| {
+        let (records, rounds) = (1_000_000u64, 32);
+        let started = Instant::now();
+        let sum = (0..records).fold(0u64, |s, x| {
+            s.wrapping_add(work(x, std::hint::black_box(rounds)))
+        });
+        std::hint::black_box(sum);
+        started.elapsed().as_secs_f64() * 1e9 / (records * u64::from(rounds)) as f64
+    });
+    let map_ns = wayang_core::optimizer::calibration::default_value("wayang.java.cost.record.ns")
+        .unwrap_or(1.0);
+    f64::from(rounds) * round_ns / map_ns
+}
+
 /// A step of a generated plan over `u64` records.
 #[derive(Clone, Copy, Debug)]
 enum Generated {
-    /// A map whose function costs `rounds` multiply-adds per record.
+    /// A map whose function costs `rounds` rounds of [`work`] per record.
     Map(u32),
     Filter,
     Expand,
@@ -132,12 +157,8 @@ impl Seeded {
 fn apply(data: DataQuanta<u64>, step: Generated) -> DataQuanta<u64> {
     match step {
         Generated::Map(rounds) => data
-            .map(move |x| {
-                (0..rounds).fold(x, |y, _| {
-                    y.wrapping_mul(6364136223846793005).wrapping_add(1)
-                })
-            })
-            .with_udf_cost(f64::from(rounds)),
+            .map(move |x| work(x, rounds))
+            .with_udf_cost(udf_cost(rounds)),
         Generated::Filter => data.filter(|x| x % 4 != 0).with_selectivity(0.75),
         Generated::Expand => data
             .flat_map(|x| [x, x.wrapping_add(1)])

@@ -20,22 +20,15 @@ pub const CALIBRATION: &str = include_str!("../../calibration.properties");
 pub const CORES_KEY: &str = "wayang.calibration.cores";
 
 /// Cost parameters `calibrate` does not measure: (key, value, why this
-/// value). Guesses, to be replaced by measurements.
+/// value). Guesses, to be replaced by measurements. Factors here are
+/// relative to a map because the kind's work is a map's kind of work (it
+/// moves or counts records it already holds); kinds with work of their own
+/// are guessed in nanoseconds instead, see [`GUESSED_RECORD_NS`].
 pub const GUESSES: &[(&str, f64, &str)] = &[
     (
         "wayang.cost.collection_source.factor",
         0.5,
         "guess: hands out records it already holds",
-    ),
-    (
-        "wayang.cost.text_file_source.factor",
-        4.0,
-        "guess: reads, splits and checks UTF-8 per line",
-    ),
-    (
-        "wayang.cost.kafka_topic_source.factor",
-        60.0,
-        "guess: a fetched, decoded record costs tens of maps",
     ),
     (
         "wayang.cost.map.factor",
@@ -44,11 +37,6 @@ pub const GUESSES: &[(&str, f64, &str)] = &[
     ),
     ("wayang.cost.map_partitions.factor", 1.0, "guess: as a map"),
     (
-        "wayang.cost.sample.factor",
-        2.0,
-        "guess: a reservoir draw per record",
-    ),
-    (
         "wayang.cost.global_reduce.factor",
         1.0,
         "guess: one fold step per record",
@@ -56,44 +44,18 @@ pub const GUESSES: &[(&str, f64, &str)] = &[
     (
         "wayang.cost.count.factor",
         0.3,
-        "guess: a counter per record",
+        "guess: a batch's length, less than a map",
     ),
-    ("wayang.cost.union.factor", 0.3, "guess: hands records on"),
+    ("wayang.cost.union.factor", 0.3, "guess: hands batches on"),
     (
         "wayang.cost.cartesian.factor",
         1.0,
         "guess: one pair per output record",
     ),
     (
-        "wayang.cost.join.factor",
-        6.0,
-        "guess: a hash build and a probe per record",
-    ),
-    ("wayang.cost.co_group.factor", 6.0, "guess: as a join"),
-    (
         "wayang.cost.local_callback_sink.factor",
         1.0,
         "guess: one hand-over per record",
-    ),
-    (
-        "wayang.cost.text_file_sink.factor",
-        3.0,
-        "guess: formats and writes a line",
-    ),
-    (
-        "wayang.cost.kafka_topic_sink.factor",
-        20.0,
-        "guess: encodes and queues a record",
-    ),
-    (
-        "wayang.spark.cost.join.factor",
-        12.0,
-        "guess: java's join through a shuffle",
-    ),
-    (
-        "wayang.spark.cost.co_group.factor",
-        12.0,
-        "guess: as spark's join",
     ),
     (
         "wayang.java.cost.kafka_topic_source.ms",
@@ -122,6 +84,56 @@ pub const GUESSES: &[(&str, f64, &str)] = &[
     ),
 ];
 
+/// Per-record factors guessed as nanoseconds of work per record: (factor
+/// key, nanoseconds, why). The factor is the nanoseconds over the
+/// calibrated cost of a map on the key's platform (java's for the general
+/// `wayang.cost.` keys), so a re-calibration, which moves the cost of a map
+/// (batches between operators made it fifteen times cheaper), leaves what
+/// these guesses say about the work itself unchanged.
+pub const GUESSED_RECORD_NS: &[(&str, f64, &str)] = &[
+    (
+        "wayang.cost.text_file_source.factor",
+        8.0,
+        "guess: reads, splits and checks UTF-8 per line",
+    ),
+    (
+        "wayang.cost.kafka_topic_source.factor",
+        120.0,
+        "guess: a fetched, decoded record",
+    ),
+    (
+        "wayang.cost.sample.factor",
+        4.0,
+        "guess: a reservoir draw per record",
+    ),
+    (
+        "wayang.cost.join.factor",
+        12.0,
+        "guess: a hash build and a probe per record",
+    ),
+    ("wayang.cost.co_group.factor", 12.0, "guess: as a join"),
+    (
+        "wayang.cost.text_file_sink.factor",
+        6.0,
+        "guess: formats and writes a line",
+    ),
+    (
+        "wayang.cost.kafka_topic_sink.factor",
+        40.0,
+        "guess: encodes and queues a record",
+    ),
+    (
+        "wayang.spark.cost.join.factor",
+        24.0,
+        "guess: java's join through a shuffle",
+    ),
+    (
+        "wayang.spark.cost.co_group.factor",
+        24.0,
+        "guess: as spark's join",
+    ),
+];
+
 fn calibrated_values() -> &'static BTreeMap<String, f64> {
     static VALUES: OnceLock<BTreeMap<String, f64>> = OnceLock::new();
     VALUES.get_or_init(|| {
@@ -136,12 +148,31 @@ fn calibrated_values() -> &'static BTreeMap<String, f64> {
 /// A parameter's default: measured if `calibrate` measured it, else the
 /// guess, else `None`.
 pub fn default_value(key: &str) -> Option<f64> {
-    calibrated_values().get(key).copied().or_else(|| {
-        GUESSES
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .map(|(_, v, _)| *v)
-    })
+    calibrated_values()
+        .get(key)
+        .copied()
+        .or_else(|| {
+            GUESSES
+                .iter()
+                .find(|(k, _, _)| *k == key)
+                .map(|(_, v, _)| *v)
+        })
+        .or_else(|| guessed_factor(key))
+}
+
+/// A factor guessed in nanoseconds, over the calibrated cost of a map on
+/// the key's platform.
+fn guessed_factor(key: &str) -> Option<f64> {
+    let (_, ns, _) = GUESSED_RECORD_NS.iter().find(|(k, _, _)| *k == key)?;
+    let platform = key
+        .strip_prefix("wayang.")
+        .and_then(|rest| rest.split_once(".cost."))
+        .map_or("java", |(platform, _)| platform);
+    let map_ns = calibrated_values()
+        .get(&format!("wayang.{platform}.cost.record.ns"))
+        .copied()
+        .filter(|ns| *ns > 0.0)?;
+    Some(ns / map_ns)
 }
 
 /// Whether a parameter's default was measured (not guessed).
@@ -158,7 +189,7 @@ mod tests {
         assert!(is_measured("wayang.java.cost.record.ns"));
         assert!(is_measured("wayang.cost.reduce_by.factor"));
         assert!(default_value(CORES_KEY).is_some_and(|cores| cores >= 1.0));
-        for (key, value, why) in GUESSES {
+        for (key, value, why) in GUESSES.iter().chain(GUESSED_RECORD_NS) {
             assert!(!is_measured(key), "{key} is measured: drop its guess");
             assert!(value.is_finite() && *value >= 0.0, "{key}");
             assert!(!why.is_empty());
@@ -171,5 +202,16 @@ mod tests {
             calibrated_values().len(),
             "every line is a number"
         );
+    }
+
+    #[test]
+    fn a_guess_in_nanoseconds_is_over_the_cost_of_a_map_on_its_platform() {
+        let java_map = default_value("wayang.java.cost.record.ns").unwrap();
+        let spark_map = default_value("wayang.spark.cost.record.ns").unwrap();
+        let join = default_value("wayang.cost.join.factor").unwrap();
+        assert!((join * java_map - 12.0).abs() < 1e-9, "{join}");
+        let spark_join = default_value("wayang.spark.cost.join.factor").unwrap();
+        assert!((spark_join * spark_map - 24.0).abs() < 1e-9, "{spark_join}");
+        assert_eq!(default_value("wayang.cost.no_such.factor"), None);
     }
 }

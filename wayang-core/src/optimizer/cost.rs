@@ -60,7 +60,8 @@ pub struct ConfiguredCostModel {
 /// The relative per-record work of an operator kind against a map with a
 /// trivial function, by default: measured by `calibrate` (filter, flat_map,
 /// reduce_by, distinct, sort, group_by) or guessed (see
-/// [`super::calibration::GUESSES`]).
+/// [`super::calibration::GUESSES`] and
+/// [`super::calibration::GUESSED_RECORD_NS`]).
 pub fn default_factor(kind: OperatorKind) -> f64 {
     default_value(&format!("wayang.cost.{}.factor", snake(kind.name()))).unwrap_or(1.0)
 }
@@ -269,6 +270,9 @@ mod tests {
             model.factor(Platform::new("java"), OperatorKind::ReduceBy),
             measured
         );
-        assert_eq!(default_factor(OperatorKind::Join), 6.0, "a named guess");
+        assert_eq!(default_factor(OperatorKind::Count), 0.3, "a named guess");
+        let java_map = default_value("wayang.java.cost.record.ns").unwrap();
+        let join_ns = default_factor(OperatorKind::Join) * java_map;
+        assert!((join_ns - 12.0).abs() < 1e-9, "a guess of 12 ns: {join_ns}");
     }
 }
