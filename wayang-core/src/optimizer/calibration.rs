@@ -107,11 +107,10 @@ pub const GUESSED_RECORD_NS: &[(&str, f64, &str)] = &[
         "guess: a reservoir draw per record",
     ),
     (
-        "wayang.cost.join.factor",
+        "wayang.cost.co_group.factor",
         12.0,
-        "guess: a hash build and a probe per record",
+        "guess: a hash build and a probe per record, as a join",
     ),
-    ("wayang.cost.co_group.factor", 12.0, "guess: as a join"),
     (
         "wayang.cost.text_file_sink.factor",
         6.0,
@@ -123,14 +122,9 @@ pub const GUESSED_RECORD_NS: &[(&str, f64, &str)] = &[
         "guess: encodes and queues a record",
     ),
     (
-        "wayang.spark.cost.join.factor",
-        24.0,
-        "guess: java's join through a shuffle",
-    ),
-    (
         "wayang.spark.cost.co_group.factor",
         24.0,
-        "guess: as spark's join",
+        "guess: java's co-group through a shuffle",
     ),
 ];
 
@@ -208,10 +202,13 @@ mod tests {
     fn a_guess_in_nanoseconds_is_over_the_cost_of_a_map_on_its_platform() {
         let java_map = default_value("wayang.java.cost.record.ns").unwrap();
         let spark_map = default_value("wayang.spark.cost.record.ns").unwrap();
-        let join = default_value("wayang.cost.join.factor").unwrap();
-        assert!((join * java_map - 12.0).abs() < 1e-9, "{join}");
-        let spark_join = default_value("wayang.spark.cost.join.factor").unwrap();
-        assert!((spark_join * spark_map - 24.0).abs() < 1e-9, "{spark_join}");
+        let co_group = default_value("wayang.cost.co_group.factor").unwrap();
+        assert!((co_group * java_map - 12.0).abs() < 1e-9, "{co_group}");
+        let spark_co_group = default_value("wayang.spark.cost.co_group.factor").unwrap();
+        assert!(
+            (spark_co_group * spark_map - 24.0).abs() < 1e-9,
+            "{spark_co_group}"
+        );
         assert_eq!(default_value("wayang.cost.no_such.factor"), None);
     }
 }

@@ -272,7 +272,10 @@ mod tests {
         );
         assert_eq!(default_factor(OperatorKind::Count), 0.3, "a named guess");
         let java_map = default_value("wayang.java.cost.record.ns").unwrap();
-        let join_ns = default_factor(OperatorKind::Join) * java_map;
-        assert!((join_ns - 12.0).abs() < 1e-9, "a guess of 12 ns: {join_ns}");
+        let co_group_ns = default_factor(OperatorKind::CoGroup) * java_map;
+        assert!(
+            (co_group_ns - 12.0).abs() < 1e-9,
+            "a guess of 12 ns: {co_group_ns}"
+        );
     }
 }

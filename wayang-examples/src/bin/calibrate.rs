@@ -243,7 +243,8 @@ fn commit() -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
-/// Each measured kind's work per record relative to a map, on `ctx`.
+/// Each measured kind's work per record relative to a map, on `ctx`: the
+/// narrow and keyed kinds, and the join.
 fn kind_factors(ctx: &WayangContext, n: u64, record_ns: f64) -> Vec<(String, f64)> {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let map_time = chain_time(ctx, n, 1);
@@ -264,7 +265,7 @@ fn kind_factors(ctx: &WayangContext, n: u64, record_ns: f64) -> Vec<(String, f64
                 .map(|(k, g)| k + g.len() as u64)
         }),
     ];
-    kinds
+    let mut factors: Vec<(String, f64)> = kinds
         .into_iter()
         .map(|(kind, add)| {
             let time = fastest_plan(ctx, |plan| {
@@ -277,5 +278,35 @@ fn kind_factors(ctx: &WayangContext, n: u64, record_ns: f64) -> Vec<(String, f64
                 (1.0 + extra / (2.0 * n as f64 * record_ns)).max(0.1),
             )
         })
-        .collect()
+        .collect();
+    factors.push((
+        snake(OperatorKind::Join.name()),
+        join_factor(ctx, n, record_ns),
+    ));
+    factors
+}
+
+/// A join's work per record relative to a map: `n` records, each matching
+/// one of a table of `n / 4` keys, against the same two sources counted
+/// without the join.
+fn join_factor(ctx: &WayangContext, n: u64, record_ns: f64) -> f64 {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let keys = (n / 4).max(1);
+    let without = fastest_plan(ctx, |plan| {
+        let _ = plan
+            .read_collection(0..n)
+            .map(move |x| x % keys)
+            .count()
+            .collect();
+        let _ = plan.read_collection(0..keys).count().collect();
+    });
+    let with = fastest_plan(ctx, |plan| {
+        let left = plan.read_collection(0..n).map(move |x| x % keys);
+        let table = plan.read_collection(0..keys);
+        let _ = left.join(|x| *x, &table, |k| *k).count().collect();
+    });
+    let extra = (ms(with) - ms(without)).max(0.0) * 1e6;
+    // The join handles n + n/4 records in and n out.
+    let handled = (2 * n + keys) as f64;
+    (extra / (handled * record_ns)).max(0.1)
 }
