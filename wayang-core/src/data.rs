@@ -18,7 +18,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::job::{fail_record, Instrumented, OperatorProbe};
+use crate::job::{fail_record, Instrumented, OperatorProbe, Tally};
 use crate::operators::sample::{reservoir, SplitMix64};
 
 /// What a record type must offer to flow through a plan: it can be cloned
@@ -249,11 +249,101 @@ impl AnyIter {
 
     /// Recovers the typed stream of batches.
     pub fn downcast_batches<T: Data>(self) -> Result<BoxBatches<T>> {
+        self.downcast_input().map(Input::into_batches)
+    }
+
+    /// Erases a shared collection's range that readers may borrow from.
+    pub fn from_lent<T: Data>(lent: Lent<T>) -> Self {
+        AnyIter {
+            type_name: type_name::<T>(),
+            inner: Box::new(lent),
+        }
+    }
+
+    /// Recovers the typed stream as it is: a shared collection's range a
+    /// narrow operator may read in place ([`Input::Lent`]), or batches.
+    pub fn downcast_input<T: Data>(self) -> Result<Input<T>> {
         let found = self.type_name;
-        self.inner
-            .downcast::<BoxBatches<T>>()
-            .map(|boxed| *boxed)
-            .map_err(|_| type_mismatch("stream", type_name::<T>(), found))
+        match self.inner.downcast::<BoxBatches<T>>() {
+            Ok(batches) => Ok(Input::Batches(*batches)),
+            Err(inner) => inner
+                .downcast::<Lent<T>>()
+                .map(|lent| Input::Lent(*lent))
+                .map_err(|_| type_mismatch("stream", type_name::<T>(), found)),
+        }
+    }
+}
+
+/// A typed stream as an operator receives it, see [`AnyIter::downcast_input`].
+pub enum Input<T> {
+    /// Records of a shared collection, lent a batch-sized slice at a time.
+    Lent(Lent<T>),
+    /// Batches the operator owns.
+    Batches(BoxBatches<T>),
+}
+
+impl<T: Data> Input<T> {
+    /// The stream as batches (a lent range is cloned a batch at a time).
+    pub fn into_batches(self) -> BoxBatches<T> {
+        match self {
+            Input::Lent(lent) => boxed(lent),
+            Input::Batches(batches) => batches,
+        }
+    }
+}
+
+/// A shared collection's range, lent to the narrow operator reading it a
+/// batch-sized slice at a time: a map computes its output straight from the
+/// slice, a filter clones only what it keeps, so reading a collection costs
+/// that operator's one pass rather than a copy and then the pass.
+///
+/// Made only for records without drop glue, whose clone is a copy (see
+/// [`AnyVec::into_batches`]); a record that owns memory is better moved by
+/// the last reader than cloned ([`SharedBatches`]). As an iterator of
+/// batches (for every other reader) it clones a slice per batch. The
+/// source's probe, if any, counts the records as they are lent.
+pub struct Lent<T> {
+    records: Arc<Vec<T>>,
+    next: usize,
+    end: usize,
+    tally: Option<Tally>,
+}
+
+impl<T> Lent<T> {
+    fn new(records: Arc<Vec<T>>, start: usize, end: usize) -> Self {
+        Lent {
+            records,
+            next: start,
+            end,
+            tally: None,
+        }
+    }
+
+    /// The next batch-sized slice, or `None` at the end.
+    pub fn lend(&mut self) -> Option<&[T]> {
+        if let Some(tally) = &mut self.tally {
+            tally.start();
+        }
+        if self.next >= self.end {
+            if let Some(tally) = &mut self.tally {
+                tally.finish();
+            }
+            return None;
+        }
+        let start = self.next;
+        self.next = self.end.min(start + batch_capacity::<T>());
+        if let Some(tally) = &mut self.tally {
+            tally.add((self.next - start) as u64);
+        }
+        Some(&self.records[start..self.next])
+    }
+}
+
+impl<T: Clone> Iterator for Lent<T> {
+    type Item = Batch<T>;
+
+    fn next(&mut self) -> Option<Batch<T>> {
+        self.lend().map(|slice| Ok(slice.to_vec()))
     }
 }
 
@@ -338,7 +428,7 @@ impl AnyVec {
             Ok(owned) => AnyIter::from_vec(owned),
             Err(records) => {
                 let end = records.len();
-                AnyIter::from_batches(SharedBatches::new(records, 0, end))
+                shared_range(records, 0, end)
             }
         })
     }
@@ -453,6 +543,16 @@ impl<T: Clone> Iterator for SharedBatches<T> {
         let batch = range.records[range.next..end].to_vec();
         range.next = end;
         Some(Ok(batch))
+    }
+}
+
+/// Streams a shared collection's range: lent to its reader when cloning a
+/// record is a copy, cloned (or moved, by the last reader) in batches else.
+fn shared_range<T: Data>(records: Arc<Vec<T>>, start: usize, end: usize) -> AnyIter {
+    if std::mem::needs_drop::<T>() {
+        AnyIter::from_batches(SharedBatches::new(records, start, end))
+    } else {
+        AnyIter::from_lent(Lent::new(records, start, end))
     }
 }
 
@@ -599,11 +699,7 @@ impl<T: Data> ErasedOps for TypedOps<T> {
     fn iter_range(&self, records: AnyVec, start: usize, end: usize) -> Result<AnyIter> {
         let records = records.downcast::<T>()?;
         let end = end.min(records.len());
-        Ok(AnyIter::from_batches(SharedBatches::new(
-            records,
-            start.min(end),
-            end,
-        )))
+        Ok(shared_range(records, start.min(end), end))
     }
 
     fn chain(&self, iters: Vec<AnyIter>) -> Result<AnyIter> {
@@ -644,12 +740,21 @@ impl<T: Data> ErasedOps for TypedOps<T> {
     }
 
     fn count(&self, iter: AnyIter) -> Result<AnyIter> {
-        let batches = iter.downcast_batches::<T>()?;
-        Ok(AnyIter::new(std::iter::once_with(move || {
-            batches
-                .map(|batch| records_or_raise(batch).len() as u64)
-                .sum::<u64>()
-        })))
+        let count: Box<dyn FnOnce() -> u64 + Send> = match iter.downcast_input::<T>()? {
+            Input::Lent(mut lent) => Box::new(move || {
+                let mut count = 0;
+                while let Some(slice) = lent.lend() {
+                    count += slice.len() as u64;
+                }
+                count
+            }),
+            Input::Batches(batches) => Box::new(move || {
+                batches
+                    .map(|batch| records_or_raise(batch).len() as u64)
+                    .sum::<u64>()
+            }),
+        };
+        Ok(AnyIter::new(std::iter::once_with(count)))
     }
 
     fn sample(&self, iter: AnyIter, size: usize, mut rng: SplitMix64) -> Result<AnyIter> {
@@ -660,10 +765,15 @@ impl<T: Data> ErasedOps for TypedOps<T> {
     }
 
     fn instrument(&self, iter: AnyIter, probe: Arc<OperatorProbe>) -> Result<AnyIter> {
-        Ok(AnyIter::from_batches(Instrumented::new(
-            iter.downcast_batches::<T>()?,
-            probe,
-        )))
+        Ok(match iter.downcast_input::<T>()? {
+            // Lending cannot fail or panic: the reader's own guard covers
+            // the work done on the slices.
+            Input::Lent(mut lent) if lent.tally.is_none() => {
+                lent.tally = Some(Tally::new(probe));
+                AnyIter::from_lent(lent)
+            }
+            input => AnyIter::from_batches(Instrumented::new(input.into_batches(), probe)),
+        })
     }
 }
 
@@ -693,6 +803,51 @@ mod tests {
     }
 
     #[test]
+    fn a_shared_collection_of_plain_records_is_lent_and_counted_as_lent() {
+        use crate::job::{JobState, OperatorLabel};
+        use crate::operators::OperatorKind;
+        use crate::plan::NodeId;
+        let ty = DataType::of::<u64>();
+        let all = AnyVec::new((0..3000u64).collect());
+        let _keep_shared = all.clone();
+        let Input::Lent(mut lent) = ty
+            .iter(all.clone())
+            .unwrap()
+            .downcast_input::<u64>()
+            .unwrap()
+        else {
+            panic!("plain records of a shared collection are lent");
+        };
+        let sizes: Vec<usize> = std::iter::from_fn(|| lent.lend().map(<[u64]>::len)).collect();
+        assert_eq!(sizes, [1024, 1024, 952]);
+        assert!(lent.lend().is_none(), "stays ended");
+
+        // Records that own memory are not lent.
+        let strings = AnyVec::new(vec!["a".to_string()]);
+        let _keep = strings.clone();
+        let input = DataType::of::<String>().iter(strings).unwrap();
+        assert!(matches!(
+            input.downcast_input::<String>(),
+            Ok(Input::Batches(_))
+        ));
+
+        // Instrumented, a lent range stays lent and its probe counts what
+        // the reader borrowed; read as batches, it clones them.
+        let label = OperatorLabel {
+            kind: OperatorKind::CollectionSource,
+            name: None,
+            node: NodeId(0),
+        };
+        let probe = Arc::new(OperatorProbe::new(label, Arc::new(JobState::default())));
+        let range = ty.iter_range(all, 100, 2100).unwrap();
+        let instrumented = ty.instrument(range, probe.clone()).unwrap();
+        let batches = instrumented.downcast_batches::<u64>().unwrap();
+        let records: Vec<u64> = batches.flat_map(Result::unwrap).collect();
+        assert_eq!(records, (100..2100).collect::<Vec<_>>());
+        assert_eq!(probe.records(), 2000);
+    }
+
+    #[test]
     fn the_last_reader_of_a_shared_collection_moves_instead_of_cloning() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static CLONES: AtomicUsize = AtomicUsize::new(0);
@@ -703,6 +858,11 @@ mod tests {
                 CLONES.fetch_add(1, Ordering::Relaxed);
                 Counted(self.0)
             }
+        }
+        // Drop glue, as a record that owns memory has: such records are
+        // cloned or moved in batches, never lent.
+        impl Drop for Counted {
+            fn drop(&mut self) {}
         }
         let ty = DataType::of::<Counted>();
         let all = AnyVec::new((0..3000).map(Counted).collect());

@@ -54,7 +54,7 @@ pub use config::Configuration;
 pub use context::WayangContext;
 pub use data::{
     batch_capacity, boxed, chunked, AnyIter, AnyVec, Batch, BoxBatches, BoxIter, Data, DataType,
-    RecordFailure, Records, BATCH_RECORDS,
+    Input, Lent, RecordFailure, Records, BATCH_RECORDS,
 };
 pub use error::{Error, Result};
 pub use job::{ExecutionPlan, JobReport, TaskContext};

@@ -7,7 +7,9 @@ mod report;
 mod task;
 
 pub use execution_plan::{ChannelId, ChannelSlot, ExecutionPlan, Stage, Task, TaskKind};
-pub use probe::{fail_record, panic_message, Instrumented, JobState, OperatorLabel, OperatorProbe};
+pub use probe::{
+    fail_record, panic_message, Instrumented, JobState, OperatorLabel, OperatorProbe, Tally,
+};
 pub use report::{JobReport, OperatorReport, StageReport};
 pub use task::{Commit, CommitPhase, TaskContext};
 

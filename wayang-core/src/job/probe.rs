@@ -240,10 +240,7 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// the module docs).
 pub struct Instrumented<T> {
     inner: BoxBatches<T>,
-    probe: Arc<OperatorProbe>,
-    pending: u64,
-    started: bool,
-    done: bool,
+    tally: Tally,
 }
 
 impl<T> Instrumented<T> {
@@ -251,6 +248,55 @@ impl<T> Instrumented<T> {
     pub fn new(inner: BoxBatches<T>, probe: Arc<OperatorProbe>) -> Self {
         Instrumented {
             inner,
+            tally: Tally::new(probe),
+        }
+    }
+}
+
+impl<T> Iterator for Instrumented<T> {
+    type Item = Batch<T>;
+
+    fn next(&mut self) -> Option<Batch<T>> {
+        if self.tally.done {
+            return None;
+        }
+        self.tally.start();
+        let inner = &mut self.inner;
+        let probe = &self.tally.probe;
+        match probe.guard(|| inner.next()) {
+            // Checked after the batch was computed: if the job failed
+            // meanwhile, the batch may derive from a cut-off input.
+            Some(Some(Ok(batch))) if !probe.job.has_failed() => {
+                self.tally.add(batch.len() as u64);
+                Some(Ok(batch))
+            }
+            Some(Some(Err(RecordFailure(reason)))) => {
+                probe.fail_with(reason);
+                self.tally.finish();
+                None
+            }
+            Some(_) | None => {
+                self.tally.finish();
+                None
+            }
+        }
+    }
+}
+
+/// An operator's output as its probe sees it: when it started, how many
+/// records it handed on (added to the probe's shared counter once, at the
+/// end), when it finished (at its end, or when dropped after starting).
+pub struct Tally {
+    probe: Arc<OperatorProbe>,
+    pending: u64,
+    started: bool,
+    done: bool,
+}
+
+impl Tally {
+    /// A tally for `probe`'s operator, not yet started.
+    pub fn new(probe: Arc<OperatorProbe>) -> Self {
+        Tally {
             probe,
             pending: 0,
             started: false,
@@ -258,7 +304,23 @@ impl<T> Instrumented<T> {
         }
     }
 
-    fn finish(&mut self) {
+    /// Marks the operator started, the first time.
+    #[inline]
+    pub fn start(&mut self) {
+        if !self.started {
+            self.started = true;
+            self.probe.mark_started();
+        }
+    }
+
+    /// Counts `records` handed on.
+    #[inline]
+    pub fn add(&mut self, records: u64) {
+        self.pending += records;
+    }
+
+    /// Publishes the count and marks the operator finished, once.
+    pub fn finish(&mut self) {
         if !self.done {
             self.done = true;
             self.probe.add_records(self.pending);
@@ -268,39 +330,7 @@ impl<T> Instrumented<T> {
     }
 }
 
-impl<T> Iterator for Instrumented<T> {
-    type Item = Batch<T>;
-
-    fn next(&mut self) -> Option<Batch<T>> {
-        if self.done {
-            return None;
-        }
-        if !self.started {
-            self.started = true;
-            self.probe.mark_started();
-        }
-        let inner = &mut self.inner;
-        match self.probe.guard(|| inner.next()) {
-            // Checked after the batch was computed: if the job failed
-            // meanwhile, the batch may derive from a cut-off input.
-            Some(Some(Ok(batch))) if !self.probe.job.has_failed() => {
-                self.pending += batch.len() as u64;
-                Some(Ok(batch))
-            }
-            Some(Some(Err(RecordFailure(reason)))) => {
-                self.probe.fail_with(reason);
-                self.finish();
-                None
-            }
-            Some(_) | None => {
-                self.finish();
-                None
-            }
-        }
-    }
-}
-
-impl<T> Drop for Instrumented<T> {
+impl Drop for Tally {
     fn drop(&mut self) {
         if self.started {
             self.finish();

@@ -11,7 +11,7 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::data::{AnyIter, Batch, BoxIter, Data, DataType, RecordFailure, Records};
+use crate::data::{AnyIter, Batch, BoxIter, Data, DataType, Input, RecordFailure, Records};
 use crate::error::Result;
 
 /// A transformation of one stream (a whole input, or one partition of it).
@@ -55,10 +55,16 @@ impl<T, U, F> MapFn<T, U, F> {
 impl<T: Data, U: Data, F: Fn(T) -> U + Send + Sync + 'static> StreamTransform for MapFn<T, U, F> {
     fn apply(&self, input: AnyIter) -> Result<AnyIter> {
         let f = self.0.clone();
-        let batches = input.downcast_batches::<T>()?;
-        Ok(AnyIter::from_batches(batches.map(move |batch| {
-            batch.map(|records| records.into_iter().map(&*f).collect::<Vec<U>>())
-        })))
+        Ok(match input.downcast_input::<T>()? {
+            // Computed from the shared records in place: one pass, no copy.
+            Input::Lent(mut lent) => AnyIter::from_batches(std::iter::from_fn(move || {
+                let slice = lent.lend()?;
+                Some(Ok(slice.iter().map(|record| f(record.clone())).collect()))
+            })),
+            Input::Batches(batches) => AnyIter::from_batches(batches.map(move |batch| {
+                batch.map(|records| records.into_iter().map(&*f).collect::<Vec<U>>())
+            })),
+        })
     }
 }
 
@@ -219,7 +225,21 @@ impl<T, F> FilterFn<T, F> {
 impl<T: Data, F: Fn(&T) -> bool + Send + Sync + 'static> StreamTransform for FilterFn<T, F> {
     fn apply(&self, input: AnyIter) -> Result<AnyIter> {
         let f = self.0.clone();
-        let batches = input.downcast_batches::<T>()?;
+        let batches = match input.downcast_input::<T>()? {
+            // Clones only the records it keeps, straight from the shared
+            // collection.
+            Input::Lent(mut lent) => {
+                return Ok(AnyIter::from_batches(std::iter::from_fn(move || loop {
+                    let slice = lent.lend()?;
+                    let mut kept = Vec::with_capacity(slice.len());
+                    kept.extend(slice.iter().filter(|record| f(record)).cloned());
+                    if !kept.is_empty() {
+                        return Some(Ok(kept));
+                    }
+                })));
+            }
+            Input::Batches(batches) => batches,
+        };
         let kept = batches.map(move |batch| {
             batch.map(|mut records| {
                 records.retain(|record| f(record));
@@ -280,6 +300,35 @@ mod tests {
             .downcast_batches::<U>()
             .unwrap()
             .collect()
+    }
+
+    #[test]
+    fn map_and_filter_read_a_shared_collection_in_place() {
+        let ty = DataType::of::<i32>();
+        let all = crate::data::AnyVec::new((0..3000).collect::<Vec<i32>>());
+        let lent = || ty.iter(all.clone()).unwrap();
+        assert!(matches!(lent().downcast_input::<i32>(), Ok(Input::Lent(_))));
+        let doubled: Vec<Batch<i64>> = MapFn::new(|x: i32| i64::from(x) * 2)
+            .apply(lent())
+            .unwrap()
+            .downcast_batches()
+            .unwrap()
+            .collect();
+        let sizes: Vec<usize> = doubled.iter().map(|b| b.as_ref().unwrap().len()).collect();
+        assert_eq!(sizes, [1024, 1024, 952]);
+        let doubled: Vec<i64> = doubled.into_iter().flat_map(Result::unwrap).collect();
+        assert_eq!(doubled, (0..3000).map(|x| x * 2).collect::<Vec<i64>>());
+        // A filter keeps order and hands on no empty batch: the first 2048
+        // records keep nothing.
+        let late: Vec<Batch<i32>> = FilterFn::new(|x: &i32| *x >= 2900)
+            .apply(lent())
+            .unwrap()
+            .downcast_batches()
+            .unwrap()
+            .collect();
+        assert_eq!(late.len(), 1);
+        assert_eq!(late[0].as_ref().unwrap(), &(2900..3000).collect::<Vec<_>>());
+        assert_eq!(all.into_vec::<i32>().unwrap().len(), 3000, "left as it was");
     }
 
     #[test]
