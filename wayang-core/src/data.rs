@@ -297,9 +297,12 @@ impl<T: Data> Input<T> {
 /// slice, a filter clones only what it keeps, so reading a collection costs
 /// that operator's one pass rather than a copy and then the pass.
 ///
-/// Made only for records without drop glue, whose clone is a copy (see
-/// [`AnyVec::into_batches`]); a record that owns memory is better moved by
-/// the last reader than cloned ([`SharedBatches`]). As an iterator of
+/// Made only for records without drop glue (see [`AnyVec::into_batches`]),
+/// which own no memory, so cloning one is in practice a copy; a record that
+/// owns memory is better moved by the last reader than cloned
+/// ([`SharedBatches`]). (A type with a costly `Clone` and no drop glue is
+/// lent too: a reader clones what it keeps, and the last reader does not
+/// move.) As an iterator of
 /// batches (for every other reader) it clones a slice per batch. The
 /// source's probe, if any, counts the records as they are lent.
 pub struct Lent<T> {
@@ -319,15 +322,24 @@ impl<T> Lent<T> {
         }
     }
 
-    /// The next batch-sized slice, or `None` at the end.
+    /// The next batch-sized slice, or `None` at the end, and, once the
+    /// source is instrumented, as soon as the job has failed anywhere (as an
+    /// instrumented stream stops).
     pub fn lend(&mut self) -> Option<&[T]> {
         if let Some(tally) = &mut self.tally {
             tally.start();
+            if tally.job_failed() {
+                self.next = self.end;
+            }
         }
         if self.next >= self.end {
             if let Some(tally) = &mut self.tally {
                 tally.finish();
             }
+            // Let go of the collection, so that another reader may find
+            // itself the last and move the records instead of copying them.
+            self.records = Arc::default();
+            (self.next, self.end) = (0, 0);
             return None;
         }
         let start = self.next;
@@ -833,18 +845,57 @@ mod tests {
 
         // Instrumented, a lent range stays lent and its probe counts what
         // the reader borrowed; read as batches, it clones them.
-        let label = OperatorLabel {
+        let label = || OperatorLabel {
             kind: OperatorKind::CollectionSource,
             name: None,
             node: NodeId(0),
         };
-        let probe = Arc::new(OperatorProbe::new(label, Arc::new(JobState::default())));
-        let range = ty.iter_range(all, 100, 2100).unwrap();
+        let probe = Arc::new(OperatorProbe::new(label(), Arc::new(JobState::default())));
+        let range = ty.iter_range(all.clone(), 100, 2100).unwrap();
         let instrumented = ty.instrument(range, probe.clone()).unwrap();
-        let batches = instrumented.downcast_batches::<u64>().unwrap();
+        let Input::Lent(mut lent) = instrumented.downcast_input::<u64>().unwrap() else {
+            panic!("an instrumented lent range stays lent");
+        };
+        assert_eq!(lent.lend().map(<[u64]>::len), Some(1024));
+        drop(lent);
+        assert_eq!(probe.records(), 1024, "counted when dropped part-way");
+
+        let probe = Arc::new(OperatorProbe::new(label(), Arc::new(JobState::default())));
+        let range = ty.iter_range(all.clone(), 100, 2100).unwrap();
+        let batches = ty
+            .instrument(range, probe.clone())
+            .unwrap()
+            .downcast_batches::<u64>()
+            .unwrap();
         let records: Vec<u64> = batches.flat_map(Result::unwrap).collect();
         assert_eq!(records, (100..2100).collect::<Vec<_>>());
         assert_eq!(probe.records(), 2000);
+
+        // A job that failed elsewhere ends the lending.
+        let job = Arc::new(JobState::default());
+        let probe = Arc::new(OperatorProbe::new(label(), job.clone()));
+        let instrumented = ty.instrument(ty.iter(all.clone()).unwrap(), probe).unwrap();
+        let Input::Lent(mut lent) = instrumented.downcast_input::<u64>().unwrap() else {
+            panic!("lent");
+        };
+        assert!(lent.lend().is_some());
+        job.fail(Error::internal("elsewhere"));
+        assert!(lent.lend().is_none(), "stops once the job has failed");
+
+        // A finished reader lets go of the collection.
+        let Input::Lent(mut lent) = ty
+            .iter(all.clone())
+            .unwrap()
+            .downcast_input::<u64>()
+            .unwrap()
+        else {
+            panic!("lent");
+        };
+        while lent.lend().is_some() {}
+        drop(_keep_shared);
+        let shared = all.downcast::<u64>().unwrap();
+        assert_eq!(Arc::strong_count(&shared), 1, "the ended reader let go");
+        drop(lent);
     }
 
     #[test]

@@ -98,9 +98,11 @@ fn work(x: u64, rounds: u32) -> u64 {
     y
 }
 
-/// The honest `with_udf_cost` hint for `rounds` rounds of [`work`]: their
-/// time over the calibrated time of a trivial map, as a user who timed the
-/// function would give it.
+/// The honest `with_udf_cost` hint for `rounds` rounds of [`work`], as a
+/// user who timed the function would give it: the model charges a trivial
+/// map twice the calibrated `record.ns` per input record (its input and its
+/// output), so a map whose function adds `W` ns costs `1 + W / (2 x
+/// record.ns)` trivial ones.
 fn udf_cost(rounds: u32) -> f64 {
     static ROUND_NS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
     let round_ns = *ROUND_NS.get_or_init(|| {
@@ -114,7 +116,7 @@ fn udf_cost(rounds: u32) -> f64 {
     });
     let map_ns = wayang_core::optimizer::calibration::default_value("wayang.java.cost.record.ns")
         .unwrap_or(1.0);
-    f64::from(rounds) * round_ns / map_ns
+    1.0 + f64::from(rounds) * round_ns / (2.0 * map_ns)
 }
 
 /// A step of a generated plan over `u64` records.

@@ -319,6 +319,12 @@ impl Tally {
         self.pending += records;
     }
 
+    /// Whether the job has failed anywhere.
+    #[inline]
+    pub fn job_failed(&self) -> bool {
+        self.probe.job.has_failed()
+    }
+
     /// Publishes the count and marks the operator finished, once.
     pub fn finish(&mut self) {
         if !self.done {

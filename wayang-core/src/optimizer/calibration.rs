@@ -85,11 +85,11 @@ pub const GUESSES: &[(&str, f64, &str)] = &[
 ];
 
 /// Per-record factors guessed as nanoseconds of work per record: (factor
-/// key, nanoseconds, why). The factor is the nanoseconds over the
-/// calibrated cost of a map on the key's platform (java's for the general
-/// `wayang.cost.` keys), so a re-calibration, which moves the cost of a map
-/// (batches between operators made it fifteen times cheaper), leaves what
-/// these guesses say about the work itself unchanged.
+/// key, nanoseconds, why). The cost model divides the nanoseconds by the
+/// cost of a map on the platform it prices (the job's configured
+/// `record.ns`, else the calibrated one), so a re-calibration, which moves
+/// the cost of a map (batches between operators made it about a tenth of
+/// what it was), leaves what these guesses say about the work unchanged.
 pub const GUESSED_RECORD_NS: &[(&str, f64, &str)] = &[
     (
         "wayang.cost.text_file_source.factor",
@@ -107,11 +107,6 @@ pub const GUESSED_RECORD_NS: &[(&str, f64, &str)] = &[
         "guess: a reservoir draw per record",
     ),
     (
-        "wayang.cost.co_group.factor",
-        12.0,
-        "guess: a hash build and a probe per record, as a join",
-    ),
-    (
         "wayang.cost.text_file_sink.factor",
         6.0,
         "guess: formats and writes a line",
@@ -121,12 +116,46 @@ pub const GUESSED_RECORD_NS: &[(&str, f64, &str)] = &[
         40.0,
         "guess: encodes and queues a record",
     ),
+];
+
+/// Factors guessed to be another, measured one: (factor key, the key whose
+/// value it takes, why).
+pub const GUESSED_AS: &[(&str, &str, &str)] = &[
+    (
+        "wayang.cost.co_group.factor",
+        "wayang.cost.join.factor",
+        "guess: a hash build and a probe per record, as the measured join",
+    ),
     (
         "wayang.spark.cost.co_group.factor",
-        24.0,
-        "guess: java's co-group through a shuffle",
+        "wayang.spark.cost.join.factor",
+        "guess: as spark's measured join",
     ),
 ];
+
+/// The nanoseconds per record a factor is guessed at, if it is guessed that
+/// way and not measured (see [`GUESSED_RECORD_NS`]).
+pub fn guessed_record_ns(key: &str) -> Option<f64> {
+    if is_measured(key) {
+        return None;
+    }
+    GUESSED_RECORD_NS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, ns, _)| *ns)
+}
+
+/// The key whose value a factor is guessed to take, if it is guessed that
+/// way and not measured (see [`GUESSED_AS`]).
+pub fn guessed_as(key: &str) -> Option<&'static str> {
+    if is_measured(key) {
+        return None;
+    }
+    GUESSED_AS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, other, _)| *other)
+}
 
 fn calibrated_values() -> &'static BTreeMap<String, f64> {
     static VALUES: OnceLock<BTreeMap<String, f64>> = OnceLock::new();
@@ -155,9 +184,14 @@ pub fn default_value(key: &str) -> Option<f64> {
 }
 
 /// A factor guessed in nanoseconds, over the calibrated cost of a map on
-/// the key's platform.
+/// the key's platform (java's for the general `wayang.cost.` keys), or as
+/// another factor; the cost model prices these against the job's own
+/// configuration instead, see `ConfiguredCostModel::factor`.
 fn guessed_factor(key: &str) -> Option<f64> {
-    let (_, ns, _) = GUESSED_RECORD_NS.iter().find(|(k, _, _)| *k == key)?;
+    if let Some(other) = guessed_as(key) {
+        return default_value(other);
+    }
+    let ns = guessed_record_ns(key)?;
     let platform = key
         .strip_prefix("wayang.")
         .and_then(|rest| rest.split_once(".cost."))
@@ -188,6 +222,14 @@ mod tests {
             assert!(value.is_finite() && *value >= 0.0, "{key}");
             assert!(!why.is_empty());
         }
+        for (key, other, why) in GUESSED_AS {
+            assert!(!is_measured(key), "{key} is measured: drop its guess");
+            assert!(
+                is_measured(other),
+                "{key} follows {other}, which is not measured"
+            );
+            assert!(!why.is_empty());
+        }
         let lines = CALIBRATION
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
@@ -201,13 +243,12 @@ mod tests {
     #[test]
     fn a_guess_in_nanoseconds_is_over_the_cost_of_a_map_on_its_platform() {
         let java_map = default_value("wayang.java.cost.record.ns").unwrap();
-        let spark_map = default_value("wayang.spark.cost.record.ns").unwrap();
-        let co_group = default_value("wayang.cost.co_group.factor").unwrap();
-        assert!((co_group * java_map - 12.0).abs() < 1e-9, "{co_group}");
-        let spark_co_group = default_value("wayang.spark.cost.co_group.factor").unwrap();
-        assert!(
-            (spark_co_group * spark_map - 24.0).abs() < 1e-9,
-            "{spark_co_group}"
+        let source = default_value("wayang.cost.kafka_topic_source.factor").unwrap();
+        assert!((source * java_map - 120.0).abs() < 1e-9, "{source}");
+        assert_eq!(
+            default_value("wayang.spark.cost.co_group.factor"),
+            default_value("wayang.spark.cost.join.factor"),
+            "a co-group is guessed as the measured join"
         );
         assert_eq!(default_value("wayang.cost.no_such.factor"), None);
     }

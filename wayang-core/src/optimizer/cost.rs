@@ -24,7 +24,7 @@
 //! source: its output). A user's `with_udf_cost` multiplies its per-record
 //! cost.
 
-use super::calibration::default_value;
+use super::calibration::{default_value, guessed_as, guessed_record_ns};
 use crate::channels::ChannelConversion;
 use crate::config::Configuration;
 use crate::error::{Error, Result};
@@ -59,9 +59,9 @@ pub struct ConfiguredCostModel {
 
 /// The relative per-record work of an operator kind against a map with a
 /// trivial function, by default: measured by `calibrate` (filter, flat_map,
-/// reduce_by, distinct, sort, group_by) or guessed (see
-/// [`super::calibration::GUESSES`] and
-/// [`super::calibration::GUESSED_RECORD_NS`]).
+/// reduce_by, distinct, sort, group_by, join) or guessed (see
+/// [`super::calibration::GUESSES`], [`super::calibration::GUESSED_RECORD_NS`]
+/// and [`super::calibration::GUESSED_AS`]).
 pub fn default_factor(kind: OperatorKind) -> f64 {
     default_value(&format!("wayang.cost.{}.factor", snake(kind.name()))).unwrap_or(1.0)
 }
@@ -129,10 +129,34 @@ impl ConfiguredCostModel {
         self.number(&format!("wayang.{}.cost.{what}", platform.name()), fallback)
     }
 
-    /// The per-record factor of an operator kind on a platform.
+    /// The per-record factor of an operator kind on a platform: the
+    /// platform's own factor, else the general one, else 1.
     pub fn factor(&self, platform: Platform, kind: OperatorKind) -> f64 {
-        let general = self.number(&format!("wayang.cost.{}.factor", snake(kind.name())), 1.0);
-        self.platform_number(platform, &format!("{}.factor", snake(kind.name())), general)
+        let kind = snake(kind.name());
+        self.factor_parameter(
+            &format!("wayang.{}.cost.{kind}.factor", platform.name()),
+            platform,
+        )
+        .or_else(|| self.factor_parameter(&format!("wayang.cost.{kind}.factor"), platform))
+        .unwrap_or(1.0)
+    }
+
+    /// One factor key: configured, measured, or guessed. A factor guessed
+    /// in nanoseconds is priced against the cost of a map on `platform` as
+    /// this job configures it, so a job that loads its own calibration
+    /// keeps the guess's nanoseconds.
+    fn factor_parameter(&self, key: &str, platform: Platform) -> Option<f64> {
+        if let Some(value) = self.config.get(key).and_then(|v| v.trim().parse().ok()) {
+            return Some(value);
+        }
+        if let Some(other) = guessed_as(key) {
+            return self.factor_parameter(other, platform);
+        }
+        if let Some(ns) = guessed_record_ns(key) {
+            let map_ns = self.platform_number(platform, "record.ns", 20.0);
+            return Some(ns / map_ns.max(1e-6));
+        }
+        default_value(key)
     }
 
     fn parallelism(&self, platform: Option<Platform>) -> f64 {
@@ -272,10 +296,33 @@ mod tests {
         );
         assert_eq!(default_factor(OperatorKind::Count), 0.3, "a named guess");
         let java_map = default_value("wayang.java.cost.record.ns").unwrap();
-        let co_group_ns = default_factor(OperatorKind::CoGroup) * java_map;
-        assert!(
-            (co_group_ns - 12.0).abs() < 1e-9,
-            "a guess of 12 ns: {co_group_ns}"
+        let sink_ns = default_factor(OperatorKind::KafkaTopicSink) * java_map;
+        assert!((sink_ns - 40.0).abs() < 1e-9, "a guess of 40 ns: {sink_ns}");
+    }
+
+    #[test]
+    fn a_guess_in_nanoseconds_follows_the_jobs_own_cost_of_a_map() {
+        let mut config = Configuration::new();
+        config
+            .set("wayang.java.cost.record.ns", 2.0)
+            .set("wayang.spark.cost.record.ns", 4.0);
+        let model = ConfiguredCostModel::new(config).unwrap();
+        let java = Platform::new("java");
+        let spark = Platform::new("spark");
+        let source = model.factor(java, OperatorKind::KafkaTopicSource);
+        assert!((source * 2.0 - 120.0).abs() < 1e-9, "{source}");
+        // spark has no factor of its own for the source: the general guess,
+        // priced against spark's map.
+        let source = model.factor(spark, OperatorKind::KafkaTopicSource);
+        assert!((source * 4.0 - 120.0).abs() < 1e-9, "{source}");
+        assert_eq!(
+            model.factor(spark, OperatorKind::CoGroup),
+            model.factor(spark, OperatorKind::Join),
+            "a co-group is priced as the join"
         );
+        let mut config = Configuration::new();
+        config.set("wayang.cost.kafka_topic_source.factor", 7);
+        let model = ConfiguredCostModel::new(config).unwrap();
+        assert_eq!(model.factor(java, OperatorKind::KafkaTopicSource), 7.0);
     }
 }

@@ -28,10 +28,10 @@ const ROUNDS: usize = 5;
 
 /// Each figure is the fastest over this many freshly built plans (each run
 /// `ROUNDS` times). Since records move in batches a map costs a fraction
-/// of a nanosecond, and one plan's runs on this machine class sat in one of
-/// two modes about 2x apart (0.12-0.15 against 0.23-0.25 ns per record in
-/// six runs of `calibrate`), varying with the plan, not with the run: the
-/// fastest of several plans is the figure that repeats.
+/// of a nanosecond, and the runs of one plan on this machine class can sit
+/// in a slow mode (about 2x) throughout; the fastest of several plans keeps
+/// one such plan from setting the figure. Runs of `calibrate` still vary
+/// (docs/benchmarks.md gives the spread).
 const FRESH_PLANS: usize = 4;
 
 /// Adds the operator being measured after a source.
@@ -121,7 +121,7 @@ fn main() -> anyhow::Result<()> {
     let spark_one_ns = slope(&spark_one);
     // Parallelism: spark on all cores against spark on one, over work that
     // keeps a core busy. A trivial map chain is a fraction of a nanosecond
-    // per record and measured 1.09-2.00 from run to run: it times memory
+    // per record and measured 1.00-2.00 from run to run: it times memory
     // traffic and noise rather than how far spark's partitions spread the
     // work that dominates a plan's cost (keyed, sorting, user functions).
     let busy = |ctx: &WayangContext| {
