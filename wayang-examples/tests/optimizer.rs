@@ -210,11 +210,11 @@ fn explain_shows_platforms_estimates_costs_and_conversions() {
 CollectionSource \"numbers\" (#0)  on spark as SparkCollectionSource  estimate 100  cost 0.010 ms
     100 records in memory
 Map #1 <- #0  on spark as SparkMapOperator  estimate 100  cost 0.010 ms
-Filter \"thirds\" (#2) <- #1  on java as JavaFilterOperator  estimate 33 (90%)  cost 0.004 ms
-LocalCallbackSink #3 <- #2  on java as JavaLocalCallbackSink  estimate 33 (90%)  cost 0.004 ms
+Filter \"thirds\" (#2) <- #1  on java as JavaFilterOperator  estimate 33 (90%)  cost 0.005 ms
+LocalCallbackSink #3 <- #2  on java as JavaLocalCallbackSink  estimate 33 (90%)  cost 0.005 ms
 conversion CollectRdd of #1: rdd -> collection  cost 0.010 ms
 conversion StreamCollection of #1: collection -> stream  cost 0.010 ms
-stages: spark -> java; estimated total 0.559 ms"
+stages: spark -> java; estimated total 0.556 ms"
     );
     let json: serde_json::Value = serde_json::from_str(&explanation.to_json()).unwrap();
     assert_eq!(
