@@ -110,7 +110,10 @@ pub struct Chunked<I> {
     done: bool,
 }
 
-impl<I: Iterator> Iterator for Chunked<I> {
+impl<I: Iterator> Iterator for Chunked<I>
+where
+    I::Item: 'static,
+{
     type Item = Batch<I::Item>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -122,7 +125,11 @@ impl<I: Iterator> Iterator for Chunked<I> {
             (_, Some(upper)) => upper.min(capacity),
             _ => capacity,
         };
-        let mut batch = Vec::with_capacity(wanted);
+        let mut batch = if wanted == capacity {
+            crate::batch_pool::take(capacity)
+        } else {
+            Vec::with_capacity(wanted)
+        };
         batch.extend(self.records.by_ref().take(capacity));
         // Fewer than asked for: the stream ended (streams are not resumed
         // after their end).
@@ -137,17 +144,17 @@ impl<I: Iterator> Iterator for Chunked<I> {
 /// reaching it is raised as the failure of the operator pulling the records
 /// (operators' outputs are guarded, so a failure normally ends the stream
 /// of the operator that produced it and never gets here).
-pub struct Records<T> {
+pub struct Records<T: 'static> {
     batches: BoxBatches<T>,
-    current: std::vec::IntoIter<T>,
+    current: Cursor<T>,
 }
 
-impl<T> Records<T> {
+impl<T: 'static> Records<T> {
     /// The records of `batches`.
     pub fn new(batches: BoxBatches<T>) -> Self {
         Records {
             batches,
-            current: Vec::new().into_iter(),
+            current: Cursor::new(Vec::new()),
         }
     }
 
@@ -155,7 +162,7 @@ impl<T> Records<T> {
     fn refill(&mut self) -> bool {
         match self.batches.next() {
             Some(batch) => {
-                self.current = records_or_raise(batch).into_iter();
+                self.current = Cursor::new(records_or_raise(batch));
                 true
             }
             None => false,
@@ -163,7 +170,7 @@ impl<T> Records<T> {
     }
 }
 
-impl<T> Iterator for Records<T> {
+impl<T: 'static> Iterator for Records<T> {
     type Item = T;
 
     #[inline]
@@ -186,11 +193,47 @@ impl<T> Iterator for Records<T> {
     where
         F: FnMut(B, T) -> B,
     {
-        let mut acc = self.current.fold(init, &mut f);
+        let mut current = self.current;
+        let mut acc = init;
+        while let Some(record) = current.next() {
+            acc = f(acc, record);
+        }
+        drop(current);
         for batch in self.batches {
-            acc = records_or_raise(batch).into_iter().fold(acc, &mut f);
+            let mut records = records_or_raise(batch);
+            acc = records.drain(..).fold(acc, &mut f);
+            crate::batch_pool::give_back(records);
         }
         acc
+    }
+}
+
+/// A batch's records handed out one at a time, like `vec::IntoIter`, except that
+/// the emptied buffer goes back to the batch pool (see `batch_pool`) for the next
+/// batch. A `VecDeque` made from a `Vec` takes over its buffer, and hands it back
+/// without moving anything once empty.
+struct Cursor<T: 'static>(std::collections::VecDeque<T>);
+
+impl<T: 'static> Cursor<T> {
+    fn new(records: Vec<T>) -> Self {
+        Cursor(records.into())
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[inline]
+    fn next(&mut self) -> Option<T> {
+        self.0.pop_front()
+    }
+}
+
+impl<T: 'static> Drop for Cursor<T> {
+    fn drop(&mut self) {
+        let mut records = std::mem::take(&mut self.0);
+        records.clear();
+        crate::batch_pool::give_back(Vec::from(records));
     }
 }
 
@@ -792,6 +835,74 @@ impl<T: Data> ErasedOps for TypedOps<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counts live records so a test can see each is dropped exactly once.
+    struct Counted(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn counted_batches(live: &std::sync::Arc<std::sync::atomic::AtomicUsize>) -> Records<Counted> {
+        let batches: Vec<Batch<Counted>> = (0..3)
+            .map(|_| {
+                Ok((0..100)
+                    .map(|_| {
+                        live.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        Counted(live.clone())
+                    })
+                    .collect())
+            })
+            .collect();
+        Records::new(boxed(batches.into_iter()))
+    }
+
+    #[test]
+    fn records_left_unread_are_dropped_once() {
+        let live = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut records = counted_batches(&live);
+        let read: Vec<Counted> = records.by_ref().take(150).collect();
+        assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 300);
+        drop(records);
+        assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 150);
+        drop(read);
+        assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_panic_while_folding_records_drops_each_once() {
+        let live = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut records = counted_batches(&live);
+        let _first = records.next();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            records.fold(0, |seen, record| {
+                assert!(seen < 170, "stop half-way");
+                drop(record);
+                seen + 1
+            })
+        }));
+        assert!(outcome.is_err());
+        drop(_first);
+        assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn batch_buffers_go_round_between_chunking_and_reading() {
+        let capacity = batch_capacity::<u64>();
+        let buffer: Vec<u64> = crate::batch_pool::take(capacity);
+        let address = buffer.as_ptr();
+        crate::batch_pool::give_back(buffer);
+        let batch = chunked(0..capacity as u64).next().unwrap().unwrap();
+        assert_eq!(batch.as_ptr(), address, "chunking takes from the pool");
+        let mut records = Records::new(boxed(std::iter::once(Ok(batch))));
+        assert_eq!(records.next(), Some(0));
+        assert_eq!(records.by_ref().count(), capacity - 1);
+        drop(records);
+        let again: Vec<u64> = crate::batch_pool::take(capacity);
+        assert_eq!(again.as_ptr(), address, "reading to the end gives back");
+    }
 
     #[test]
     fn iter_round_trips_and_rejects_wrong_type() {

@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod batch_pool;
 pub mod channels;
 pub mod config;
 mod context;

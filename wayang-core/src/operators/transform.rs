@@ -64,11 +64,30 @@ impl<T: Data, U: Data, F: Fn(T) -> U + Send + Sync + 'static> StreamTransform fo
                 let slice = lent.lend()?;
                 Some(Ok(slice.iter().map(|record| f(record.clone())).collect()))
             })),
-            Input::Batches(batches) => AnyIter::from_batches(batches.map(move |batch| {
-                batch.map(|records| records.into_iter().map(&*f).collect::<Vec<U>>())
-            })),
+            Input::Batches(batches) => AnyIter::from_batches(
+                batches.map(move |batch| batch.map(|records| map_batch(records, &*f))),
+            ),
         })
     }
+}
+
+/// `f` applied to a batch's records. Records the same size and alignment as their
+/// results are mapped in the batch's own buffer; otherwise the results go to a buffer
+/// from the batch pool and the input's buffer goes back to it, so a chain of maps does
+/// not ask the allocator for a large buffer per batch.
+fn map_batch<T: 'static, U: 'static>(mut records: Vec<T>, f: impl Fn(T) -> U) -> Vec<U> {
+    if std::alloc::Layout::new::<T>() == std::alloc::Layout::new::<U>() {
+        return records.into_iter().map(f).collect();
+    }
+    let capacity = crate::data::batch_capacity::<U>();
+    let mut out = if records.len() <= capacity {
+        crate::batch_pool::take(capacity)
+    } else {
+        Vec::with_capacity(records.len())
+    };
+    out.extend(records.drain(..).map(f));
+    crate::batch_pool::give_back(records);
+    out
 }
 
 /// The kernel of a fallible Map: `f` applied to each record, the first
@@ -169,7 +188,7 @@ where
 /// The output of a [`TryFlatMapFn`], in batches of at most
 /// [`crate::data::batch_capacity`] records, however many one record expands
 /// to: `pending` holds what is left of the last record's output.
-struct TryFlatten<T, P, F> {
+struct TryFlatten<T: 'static, P, F> {
     input: Records<T>,
     f: Arc<F>,
     pending: Option<P>,
@@ -178,6 +197,7 @@ struct TryFlatten<T, P, F> {
 
 impl<T, P, I, E, F> Iterator for TryFlatten<T, P, F>
 where
+    T: 'static,
     P: Iterator,
     I: IntoIterator<Item = P::Item, IntoIter = P>,
     E: std::fmt::Display,
