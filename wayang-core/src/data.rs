@@ -835,22 +835,23 @@ impl<T: Data> ErasedOps for TypedOps<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Counts live records so a test can see each is dropped exactly once.
-    struct Counted(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+    struct Counted(Arc<AtomicUsize>);
 
     impl Drop for Counted {
         fn drop(&mut self) {
-            self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            self.0.fetch_sub(1, Ordering::SeqCst);
         }
     }
 
-    fn counted_batches(live: &std::sync::Arc<std::sync::atomic::AtomicUsize>) -> Records<Counted> {
+    fn counted_batches(live: &Arc<AtomicUsize>) -> Records<Counted> {
         let batches: Vec<Batch<Counted>> = (0..3)
             .map(|_| {
                 Ok((0..100)
                     .map(|_| {
-                        live.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        live.fetch_add(1, Ordering::SeqCst);
                         Counted(live.clone())
                     })
                     .collect())
@@ -861,19 +862,19 @@ mod tests {
 
     #[test]
     fn records_left_unread_are_dropped_once() {
-        let live = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let live = Arc::new(AtomicUsize::new(0));
         let mut records = counted_batches(&live);
         let read: Vec<Counted> = records.by_ref().take(150).collect();
-        assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 300);
+        assert_eq!(live.load(Ordering::SeqCst), 300);
         drop(records);
-        assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 150);
+        assert_eq!(live.load(Ordering::SeqCst), 150);
         drop(read);
-        assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert_eq!(live.load(Ordering::SeqCst), 0);
     }
 
     #[test]
     fn a_panic_while_folding_records_drops_each_once() {
-        let live = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let live = Arc::new(AtomicUsize::new(0));
         let mut records = counted_batches(&live);
         let _first = records.next();
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -885,7 +886,7 @@ mod tests {
         }));
         assert!(outcome.is_err());
         drop(_first);
-        assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert_eq!(live.load(Ordering::SeqCst), 0);
     }
 
     #[test]
@@ -1011,7 +1012,6 @@ mod tests {
 
     #[test]
     fn the_last_reader_of_a_shared_collection_moves_instead_of_cloning() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
         static CLONES: AtomicUsize = AtomicUsize::new(0);
         #[derive(Debug, PartialEq)]
         struct Counted(usize);
